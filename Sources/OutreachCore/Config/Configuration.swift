@@ -1,0 +1,60 @@
+import Foundation
+
+/// The whole daemon configuration, read from TOML by ``ConfigurationLoader``.
+///
+/// A plain `Sendable` value: a reload builds a new one and swaps it in whole, so a broken edit
+/// never leaves half a configuration in force.
+public struct Configuration: Sendable {
+    /// The configuration file this was read from (absolute).
+    public var file: String
+    public var store: DatabaseURL
+    public var state: DatabaseURL
+    public var schedule: Schedule
+    /// Free template variables under `company.*`.
+    public var company: [String: String] = [:]
+    public var templates: Templates
+    public var channels: [String: ChannelConfiguration] = [:]
+    public var rules: [RuleConfiguration] = []
+
+    /// `[schedule]`.
+    public struct Schedule: Sendable, Hashable {
+        /// The Dispatch timer's period. Defaults to 60 s.
+        public var interval = TimeSpan(seconds: 60)
+        /// The zone of customers who have none. Defaults to UTC.
+        public var timezone = TimeZone(identifier: "UTC")!
+        /// Quiet hours are outside it, in the customer's local time. Defaults to none (any hour).
+        public var sendWindow: SendWindow?
+        /// Defaults to no cap.
+        public var maxPerCustomer: FrequencyCap?
+        /// The locale of customers who have none. Defaults to `en`.
+        public var defaultLocale = "en"
+
+        public init() {}
+    }
+
+    /// `[templates]`.
+    public struct Templates: Sendable, Hashable {
+        /// The templates folder (absolute). Defaults to `templates` beside the config file.
+        public var path: String
+        /// `unsubscribe_url`, with `{customer_id}` and `{key}` placeholders. Defaults to none.
+        public var unsubscribeURL: String?
+
+        public init(path: String) { self.path = path }
+    }
+
+    public init(file: String, store: DatabaseURL, state: DatabaseURL, schedule: Schedule = Schedule(), templates: Templates) {
+        self.file = file
+        self.store = store
+        self.state = state
+        self.schedule = schedule
+        self.templates = templates
+    }
+
+    /// The folder relative paths in the file are resolved against.
+    public var folder: String { Paths.folder(of: file) }
+
+    /// The default config path: `$OUTREACHD_CONFIG`, else `/etc/outreachd/outreachd.toml`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        environment["OUTREACHD_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? "/etc/outreachd/outreachd.toml"
+    }
+}
