@@ -1,0 +1,106 @@
+import Foundation
+
+/// A configured outreachd: configuration, templates, customer store and ledger, opened together.
+///
+/// Commands and the daemon get one of these from ``open(configFile:)``, which fails with every
+/// problem found (config, templates, strict variables) rather than the first.
+public struct Outreach: Sendable {
+    public var configuration: Configuration
+    public var templates: TemplateSet
+    public var store: any CustomerStore
+    public var ledger: any LedgerReader
+    public var rules: [any Rule]
+
+    public init(configuration: Configuration, templates: TemplateSet, store: any CustomerStore, ledger: any LedgerReader) {
+        self.configuration = configuration
+        self.templates = templates
+        self.store = store
+        self.ledger = ledger
+        self.rules = configuration.rules.map { $0.makeRule() }
+    }
+
+    /// Loads configuration and templates and checks every rule's templates; no database is opened.
+    public static func loadDefinitions(configFile: String) throws(DiagnosticError) -> (Configuration, TemplateSet) {
+        let configuration = try ConfigurationLoader.load(file: configFile)
+        let (templates, diagnostics) = TemplateSet.load(folder: configuration.templates.path)
+        var problems = diagnostics
+        for rule in configuration.rules {
+            problems += templates.validate(rule: rule, channel: configuration.channels[rule.channel], configuration: configuration)
+        }
+        guard problems.isEmpty else { throw DiagnosticError(problems) }
+        return (configuration, templates)
+    }
+
+    /// Opens everything read-only. A state database that does not exist yet reads as an empty ledger.
+    public static func open(configFile: String) throws -> Outreach {
+        let (configuration, templates) = try loadDefinitions(configFile: configFile)
+        let store = try openStore(configuration)
+        let ledger: any LedgerReader
+        switch configuration.state.kind {
+        case .sqlite:
+            ledger = FileManager.default.fileExists(atPath: configuration.state.location)
+                ? try SQLiteLedger(path: configuration.state.location, create: false) : EmptyLedger()
+        case .postgres:
+            throw StoreError.unsupported("\(configuration.file): [state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")
+        }
+        return Outreach(configuration: configuration, templates: templates, store: store, ledger: ledger)
+    }
+
+    static func openStore(_ configuration: Configuration) throws -> any CustomerStore {
+        switch configuration.store.kind {
+        case .sqlite: return try SQLiteCustomerStore(path: configuration.store.location)
+        case .postgres:
+            throw StoreError.unsupported("\(configuration.file): [store] url: PostgreSQL stores are not supported yet; use sqlite:PATH")
+        }
+    }
+
+    /// The address `customer` has for `channel`, if any.
+    public static func recipient(_ customer: Customer, channel: ChannelConfiguration) -> String? {
+        let raw: String?
+        switch channel.address {
+        case .email: raw = customer.email
+        case .phone: raw = customer.phone
+        }
+        guard let value = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// Decides every occurrence due from `lookback` before the rules' lateness windows up to `horizon` after `now`.
+    ///
+    /// - Parameters:
+    ///   - lookback: extra past to consider, so occurrences whose deadline passed are seen (and can be recorded as expired).
+    ///   - horizon: future to consider (`forecast`, `explain`).
+    ///   - customerID: narrows everything to one customer.
+    ///   - ruleName: narrows to one rule.
+    public func plan(at now: Date, lookback: TimeSpan = TimeSpan(seconds: 0), horizon: TimeSpan = TimeSpan(seconds: 0),
+                     customerID: String? = nil, ruleName: String? = nil) throws -> Plan {
+        var plan = Plan(now: now)
+        let context = RuleContext(store: store, defaultZone: configuration.schedule.timezone)
+        var candidates: [Planner.Candidate] = []
+        for rule in rules where ruleName == nil || rule.configuration.name == ruleName {
+            let config = rule.configuration
+            guard let channel = configuration.channels[config.channel] else { continue }
+            let start = now.addingTimeInterval(-(config.maxLateness.timeInterval + lookback.timeInterval))
+            let yield = try rule.occurrences(dueIn: start...now.addingTimeInterval(horizon.timeInterval), customerID: customerID, context: context)
+            candidates += yield.occurrences.map { Planner.Candidate(occurrence: $0, channel: channel, recipient: Self.recipient($0.customer, channel: channel)) }
+            plan.skipped += yield.skipped
+            if !yield.notes.isEmpty { plan.notes[config.name] = yield.notes }
+        }
+        var history = Planner.History()
+        history.records = try ledger.records(keys: candidates.map(\.occurrence.key))
+        if let cap = configuration.schedule.maxPerCustomer {
+            history.capEvents = try ledger.capEvents(customerIDs: Array(Set(candidates.map(\.occurrence.customer.id))),
+                                                     since: now.addingTimeInterval(-cap.period.timeInterval))
+        }
+        history.suppressed = try ledger.suppressed(addresses: candidates.compactMap(\.recipient))
+        let planner = Planner(sendWindow: configuration.schedule.sendWindow, cap: configuration.schedule.maxPerCustomer)
+        plan.entries = planner.plan(candidates, history: history, now: now)
+        plan.unreadable = try store.unreadableRows(customerID: customerID, limit: 100)
+        return plan
+    }
+
+    /// Renders the message of `entry`.
+    public func render(_ entry: PlanEntry) throws(RenderError) -> RenderedMessage {
+        try templates.render(entry.occurrence, configuration: configuration)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Due on the customer's birthday in their zone, at `send_at` (local midnight when unset).
+public struct BirthdayRule: Rule {
+    public let configuration: RuleConfiguration
+
+    public init(configuration: RuleConfiguration) { self.configuration = configuration }
+
+    public func occurrences(dueIn window: ClosedRange<Date>, customerID: String?, context: RuleContext) throws -> RuleYield {
+        guard case .birthday(let feb29) = configuration.kind else { return RuleYield() }
+        var yield = RuleYield()
+        let candidates = try context.store.customers(birthdayMonthDays: Self.monthDays(around: window), customerID: customerID)
+        let utc = TimeZone(identifier: "UTC")!
+        let firstYear = CivilDate(window.lowerBound, in: utc).year - 1
+        let lastYear = CivilDate(window.upperBound, in: utc).year + 1
+        for customer in candidates {
+            guard let raw = customer.birthday, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            guard let birthday = Birthday(parsing: raw) else {
+                yield.skipped.append(SkippedRow(rule: configuration.name, customerID: customer.id,
+                                                reason: "birthday \"\(raw)\" is not YYYY-MM-DD or --MM-DD; never triggers"))
+                continue
+            }
+            guard let zone = customer.zone(default: context.defaultZone) else {
+                yield.skipped.append(SkippedRow(rule: configuration.name, customerID: customer.id,
+                                                reason: "unknown time zone \"\(customer.timezone ?? "")\"; skipped"))
+                continue
+            }
+            for year in firstYear...lastYear {
+                if let born = birthday.year, year <= born { continue }
+                let day = birthday.date(in: year, feb29: feb29)
+                let due = LocalTime.instant(day, configuration.sendAt ?? .midnight, in: zone)
+                guard window.contains(due) else { continue }
+                yield.occurrences.append(Occurrence(key: "birthday:\(customer.id):\(year)", rule: configuration,
+                                                    customer: customer, zone: zone, due: due, subject: .customer))
+            }
+        }
+        return yield
+    }
+
+    /// The `MM-DD` values a birthday due in `window` can have, in any zone.
+    ///
+    /// A local date is at most a day from the UTC date (zones run from -12 to +14 hours) and
+    /// `send_at` adds less than a day, so two days of margin each side cover every zone. 29 February
+    /// is asked for whenever 28 February or 1 March is, since that is where it is kept in other years.
+    public static func monthDays(around window: ClosedRange<Date>) -> Set<String> {
+        let utc = TimeZone(identifier: "UTC")!
+        let first = CivilDate(window.lowerBound, in: utc).adding(days: -2)
+        let last = CivilDate(window.upperBound, in: utc).adding(days: 2)
+        var days: Set<String> = []
+        var d = first
+        while d <= last, days.count < 366 {
+            days.insert(d.monthDay)
+            d = d.adding(days: 1)
+        }
+        if days.contains("02-28") || days.contains("03-01") { days.insert("02-29") }
+        return days
+    }
+}

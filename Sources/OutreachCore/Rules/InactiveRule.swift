@@ -1,0 +1,42 @@
+import Foundation
+
+/// Due `after` a customer's last purchase, for customers of `tier` or with lifetime spend of at
+/// least `min_spend`. A new purchase makes a new last purchase, and so a new key.
+public struct InactiveRule: Rule {
+    public let configuration: RuleConfiguration
+
+    public init(configuration: RuleConfiguration) { self.configuration = configuration }
+
+    public func occurrences(dueIn window: ClosedRange<Date>, customerID: String?, context: RuleContext) throws -> RuleYield {
+        guard case .inactive(let tier, let minSpend, let after) = configuration.kind else { return RuleYield() }
+        var yield = RuleYield()
+        // Two purchases at the same instant can both be "latest": keep one per customer, deterministically.
+        var latest: [String: (Purchase, Date)] = [:]
+        for purchase in try context.store.latestPurchases(madeIn: configuration.eventRange(for: window, wait: after), customerID: customerID) {
+            guard let at = parseStoreTime(purchase.purchasedAt, column: "purchased_at", row: "purchase \(purchase.id)",
+                                          rule: configuration.name, customerID: purchase.customerID, into: &yield) else { continue }
+            if let seen = latest[purchase.customerID], (seen.1, seen.0.id) > (at, purchase.id) { continue }
+            latest[purchase.customerID] = (purchase, at)
+        }
+        let ids = latest.keys.sorted()
+        let resolver = try CustomerResolver(rule: configuration, ids: ids, context: context)
+        let needsSpend = ids.filter { tier == nil || resolver.customers[$0]?.tier != tier }
+        let spend = minSpend == nil ? [:] : try context.store.lifetimeSpend(customerIDs: needsSpend)
+        for id in ids {
+            guard let (purchase, at) = latest[id], let (customer, zone) = resolver.resolve(id, row: "purchase \(purchase.id)", into: &yield) else { continue }
+            let tierMatches = tier != nil && customer.tier == tier
+            let spendMatches = minSpend.map { spend[id, default: 0] >= $0 } ?? false
+            guard tierMatches || spendMatches else {
+                if customerID != nil {
+                    yield.notes.append("customer is not of tier \(tier ?? "-") and has spent \(spend[id, default: 0]), below min_spend \(minSpend.map { String($0) } ?? "-")")
+                }
+                continue
+            }
+            let due = configuration.due(after: at, wait: after, in: zone)
+            guard window.contains(due) else { continue }
+            yield.occurrences.append(Occurrence(key: "inactive:\(id):\(purchase.id)", rule: configuration, customer: customer, zone: zone,
+                                                due: due, subject: .purchase(purchase)))
+        }
+        return yield
+    }
+}

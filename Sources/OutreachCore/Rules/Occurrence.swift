@@ -1,0 +1,54 @@
+import Foundation
+
+/// One message a rule says a customer is owed, identified by its dedupe key.
+///
+/// `due` is the nominal time (event + `after`, aligned to `send_at`); quiet hours and the
+/// frequency cap may delay it up to `deadline`, after which it expires.
+public struct Occurrence: Sendable {
+    /// What the message is about, for the template's `purchase.*` / `ticket.*` variables.
+    public enum Subject: Sendable, Hashable {
+        case customer
+        case purchase(Purchase)
+        /// `followUp` counts from 1: the first follow-up, the second, …
+        case ticket(Ticket, followUp: Int)
+    }
+
+    /// The dedupe key (`birthday:C1:2026`); delivered at most once, ever.
+    public var key: String
+    public var rule: RuleConfiguration
+    public var customer: Customer
+    /// The customer's zone (or the default zone when they have none).
+    public var zone: TimeZone
+    public var due: Date
+    public var subject: Subject
+    /// Why it may not go out now although due, re-checked every tick (e.g. an open ticket).
+    public var hold: String?
+
+    public init(key: String, rule: RuleConfiguration, customer: Customer, zone: TimeZone, due: Date, subject: Subject, hold: String? = nil) {
+        self.key = key
+        self.rule = rule
+        self.customer = customer
+        self.zone = zone
+        self.due = due
+        self.subject = subject
+        self.hold = hold
+    }
+
+    /// The last moment it may still be sent: `due + max_lateness`.
+    public var deadline: Date { due.addingTimeInterval(rule.maxLateness.timeInterval) }
+}
+
+/// A store row a rule could not use, with the reason `explain` and the log show.
+public struct SkippedRow: Sendable, Hashable, CustomStringConvertible {
+    public var rule: String
+    public var customerID: String
+    public var reason: String
+
+    public init(rule: String, customerID: String, reason: String) {
+        self.rule = rule
+        self.customerID = customerID
+        self.reason = reason
+    }
+
+    public var description: String { "rule \(rule), customer \(customerID): \(reason)" }
+}

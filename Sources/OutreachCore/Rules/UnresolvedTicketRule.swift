@@ -1,0 +1,32 @@
+import Foundation
+
+/// Due when an `open` or `pending` ticket has not been updated for `after`; again every
+/// `repeat_every`, at most `max_repeats` more times. Follow-up N has key `unresolved_ticket:TICKET:N`,
+/// N counting from 1, so a ticket gets at most `1 + max_repeats` follow-ups.
+public struct UnresolvedTicketRule: Rule {
+    public let configuration: RuleConfiguration
+
+    public init(configuration: RuleConfiguration) { self.configuration = configuration }
+
+    public func occurrences(dueIn window: ClosedRange<Date>, customerID: String?, context: RuleContext) throws -> RuleYield {
+        guard case .unresolvedTicket(let after, let every, let maxRepeats) = configuration.kind else { return RuleYield() }
+        var yield = RuleYield()
+        let span = TimeSpan(seconds: (every?.seconds ?? 0) * maxRepeats)
+        let tickets = try context.store.unresolvedTickets(updatedIn: configuration.eventRange(for: window, wait: after, extra: span), customerID: customerID)
+        let resolver = try CustomerResolver(rule: configuration, ids: tickets.map(\.customerID), context: context)
+        for ticket in tickets {
+            let row = "ticket \(ticket.id)"
+            guard let (customer, zone) = resolver.resolve(ticket.customerID, row: row, into: &yield),
+                  let updated = parseStoreTime(ticket.updatedAt, column: "updated_at", row: row, rule: configuration.name, customerID: customer.id, into: &yield)
+            else { continue }
+            for n in 1...(1 + maxRepeats) {
+                let wait = TimeSpan(seconds: after.seconds + (n - 1) * (every?.seconds ?? 0))
+                let due = configuration.due(after: updated, wait: wait, in: zone)
+                guard window.contains(due) else { continue }
+                yield.occurrences.append(Occurrence(key: "unresolved_ticket:\(ticket.id):\(n)", rule: configuration, customer: customer,
+                                                    zone: zone, due: due, subject: .ticket(ticket, followUp: n)))
+            }
+        }
+        return yield
+    }
+}
