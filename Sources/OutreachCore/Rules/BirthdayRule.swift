@@ -9,7 +9,8 @@ public struct BirthdayRule: Rule {
     public func occurrences(dueIn window: ClosedRange<Date>, customerID: String?, context: RuleContext) throws -> RuleYield {
         guard case .birthday(let feb29) = configuration.kind else { return RuleYield() }
         var yield = RuleYield()
-        let candidates = try context.store.customers(birthdayMonthDays: Self.monthDays(around: window), customerID: customerID)
+        let monthDays = customerID == nil ? Self.monthDays(around: window) : nil
+        let candidates = try context.store.customers(birthdayMonthDays: monthDays, customerID: customerID)
         let utc = TimeZone(identifier: "UTC")!
         let firstYear = CivilDate(window.lowerBound, in: utc).year - 1
         let lastYear = CivilDate(window.upperBound, in: utc).year + 1

@@ -6,8 +6,9 @@ import Foundation
 /// whole store: a tick must cost in proportion to its candidates, not to a million customers.
 /// `customerID` narrows a query to one customer for `explain`.
 public protocol CustomerStore: Sendable {
-    /// Customers whose birthday's `MM-DD` is one of `monthDays`.
-    func customers(birthdayMonthDays monthDays: Set<String>, customerID: String?) throws -> [Customer]
+    /// Customers whose birthday's `MM-DD` is one of `monthDays`; `nil` means any (with `customerID` only,
+    /// so `explain` also sees a birthday too malformed to have a month-day).
+    func customers(birthdayMonthDays monthDays: Set<String>?, customerID: String?) throws -> [Customer]
     /// Customers by id; ids not found are absent from the result.
     func customers(ids: [String]) throws -> [String: Customer]
     /// Purchases made within `range`.

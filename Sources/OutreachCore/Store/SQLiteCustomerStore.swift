@@ -46,7 +46,11 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
     static let spendSQL = "SELECT customer_id, SUM(amount) FROM purchases WHERE customer_id IN "
     static let openTicketsSQL = "SELECT DISTINCT customer_id FROM tickets WHERE status IN ('open', 'pending') AND customer_id IN "
 
-    public func customers(birthdayMonthDays monthDays: Set<String>, customerID: String?) throws -> [Customer] {
+    public func customers(birthdayMonthDays monthDays: Set<String>?, customerID: String?) throws -> [Customer] {
+        guard let monthDays else {
+            guard let customerID else { return [] }
+            return try read { db in try Row.fetchAll(db, sql: "SELECT * FROM customers WHERE id = ?", arguments: [customerID]).map(Self.customer) }
+        }
         guard !monthDays.isEmpty else { return [] }
         let days = monthDays.sorted()
         var sql = Self.birthdaySQL + "(" + Array(repeating: "?", count: days.count).joined(separator: ",") + ")"

@@ -1,0 +1,33 @@
+import Foundation
+
+/// `outreachd check`: every problem with the configuration, the templates and the store schema.
+public enum Checker {
+    /// All problems found, in file order; empty when everything is usable.
+    public static func check(configFile: String) -> [Diagnostic] {
+        let (configuration, configProblems) = ConfigurationLoader.read(file: configFile)
+        var problems = configProblems
+        guard let configuration else { return problems }
+        let (templates, templateProblems) = TemplateSet.load(folder: configuration.templates.path)
+        problems += templateProblems
+        for rule in configuration.rules {
+            problems += templates.validate(rule: rule, channel: configuration.channels[rule.channel], configuration: configuration)
+        }
+        switch configuration.store.kind {
+        case .sqlite:
+            do {
+                problems += try SQLiteCustomerStore(path: configuration.store.location).schemaDiagnostics()
+            } catch {
+                problems.append(Diagnostic(file: configuration.store.location, line: nil, "\(error)"))
+            }
+        case .postgres:
+            problems.append(Diagnostic(file: configFile, line: nil, "[store] url: PostgreSQL stores are not supported yet"))
+        }
+        if configuration.state.kind == .sqlite, FileManager.default.fileExists(atPath: configuration.state.location) {
+            do { _ = try SQLiteLedger(path: configuration.state.location, create: false) } catch {
+                problems.append(Diagnostic(file: configuration.state.location, line: nil, "\(error)"))
+            }
+        }
+        var seen: Set<Diagnostic> = []
+        return problems.filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,60 @@
+import GRDB
+
+extension SQLiteCustomerStore {
+    /// The tick's queries with the index each needs, for `check` and the query-plan report.
+    static let plannedQueries: [(sql: String, arguments: StatementArguments, index: StoreSchema.Index)] = {
+        let i = Dictionary(uniqueKeysWithValues: StoreSchema.indexes.map { ($0.name, $0) })
+        return [
+            (birthdaySQL + "(?, ?, ?)", ["11-22", "11-23", "11-24"], i["customers_birthday_month_day"]!),
+            (purchasesSQL, [2_461_000.5, 2_461_001.5], i["purchases_purchased_at"]!),
+            (latestPurchasesSQL, [2_461_000.5, 2_461_001.5], i["purchases_customer_purchased_at"]!),
+            (spendSQL + "(?, ?) GROUP BY customer_id", ["C1", "C2"], i["purchases_customer_purchased_at"]!),
+            (unresolvedSQL, [2_461_000.5, 2_461_001.5], i["tickets_status_updated_at"]!),
+            (solvedSQL, [2_461_000.5, 2_461_001.5], i["tickets_status_solved_at"]!),
+            (openTicketsSQL + "(?, ?)", ["C1", "C2"], i["tickets_customer_status"]!),
+        ]
+    }()
+
+    /// SQLite's plan for each tick query (`EXPLAIN QUERY PLAN`), one line per step.
+    public func queryPlans() throws -> [(sql: String, plan: [String])] {
+        try queue.read { db in
+            try Self.plannedQueries.map { query in
+                let rows = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments)
+                return (query.sql, rows.map { $0["detail"] as String? ?? "" })
+            }
+        }
+    }
+
+    /// Missing tables, columns, and indexes whose absence makes a tick read a whole table.
+    public func schemaDiagnostics() -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        do {
+            try queue.read { db in
+                for (table, columns) in StoreSchema.requiredColumns.sorted(by: { $0.key < $1.key }) {
+                    guard try db.tableExists(table) else {
+                        diagnostics.append(Diagnostic(file: path, line: nil, "table \(table) is missing (run `outreachd init` to create the schema)"))
+                        continue
+                    }
+                    let present = Set(try db.columns(in: table).map { $0.name.lowercased() })
+                    for column in columns where !present.contains(column) {
+                        diagnostics.append(Diagnostic(file: path, line: nil, "table \(table) has no column \(column)"))
+                    }
+                }
+            }
+            guard diagnostics.isEmpty else { return diagnostics }
+            var reported: Set<String> = []
+            for (query, plan) in zip(Self.plannedQueries, try queryPlans()) {
+                // Any full scan (of the table or of a whole index) means the index the query needs is missing.
+                let table = query.index.table
+                let scans = plan.plan.contains { $0.hasPrefix("SCAN ") && !$0.hasPrefix("SCAN CONSTANT") }
+                if scans, reported.insert(query.index.name).inserted {
+                    diagnostics.append(Diagnostic(file: path, line: nil,
+                        "no index serves \(query.index.purpose), so every tick would read all of \(table); run `outreachd init` or CREATE INDEX \(query.index.name) ON \(query.index.definition)"))
+                }
+            }
+        } catch {
+            diagnostics.append(Diagnostic(file: path, line: nil, "cannot read the store: \(error)"))
+        }
+        return diagnostics
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import OutreachCore
+
+struct PreviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preview",
+        abstract: "Dry run: print every message due at TIME, fully rendered. Writes nothing."
+    )
+
+    @OptionGroup var options: ConfigOption
+    @Option(help: ArgumentHelp("The instant to evaluate (ISO 8601 with offset, or a date). Default: now.", valueName: "TIME"))
+    var at: String?
+    @Option(help: ArgumentHelp("Only this rule.", valueName: "NAME"))
+    var rule: String?
+    @Option(help: ArgumentHelp("Only this customer.", valueName: "ID"))
+    var customer: String?
+    @Option(help: "text or jsonl.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        try withUserErrors {
+            let outreach = try Outreach.open(configFile: options.path)
+            let now = try parseTime(at, option: "--at", zone: outreach.configuration.schedule.timezone)
+            if let rule, !outreach.configuration.rules.contains(where: { $0.name == rule }) {
+                throw ValidationError("--rule \"\(rule)\": no such rule in \(options.path) (rules: \(outreach.configuration.rules.map(\.name).joined(separator: ", ")))")
+            }
+            let plan = try outreach.plan(at: now, customerID: customer, ruleName: rule)
+            var shown = 0
+            for entry in plan.due {
+                let message: RenderedMessage
+                do { message = try outreach.render(entry) } catch {
+                    Console.warning("\(entry.occurrence.key): \(error)")
+                    continue
+                }
+                shown += 1
+                let line = PreviewLine(entry, message, defaultLocale: outreach.configuration.schedule.defaultLocale)
+                switch format {
+                case .jsonl: print(try line.json())
+                case .text: print(line.text)
+                }
+            }
+            Report.skipped(plan)
+            if format == .text {
+                print("\(shown) message\(shown == 1 ? "" : "s") due at \(Timestamp.format(now, in: outreach.configuration.schedule.timezone))")
+            }
+        }
+    }
+}
+
+/// One previewed message; the jsonl fields are part of the command-line contract.
+struct PreviewLine: Encodable {
+    var key: String
+    var rule: String
+    var customer_id: String
+    var channel: String
+    var to: String
+    var subject: String?
+    var body: String
+    var due_at: String
+    var locale: String
+    var template: String
+
+    init(_ entry: PlanEntry, _ message: RenderedMessage, defaultLocale: String) {
+        key = entry.occurrence.key
+        rule = entry.occurrence.rule.name
+        customer_id = entry.occurrence.customer.id
+        channel = entry.channel.name
+        to = entry.recipient ?? ""
+        subject = message.subject
+        body = message.body
+        due_at = Timestamp.format(entry.occurrence.due, in: entry.occurrence.zone)
+        locale = entry.occurrence.customer.locale ?? defaultLocale
+        template = message.template
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    var text: String {
+        var out = "=== \(key)  rule \(rule)  to \(to) via \(channel)  due \(due_at)  locale \(locale)\n"
+        if let subject { out += "Subject: \(subject)\n\n" }
+        out += body
+        if !body.hasSuffix("\n") { out += "\n" }
+        return out
+    }
+}
+
+/// Warnings about store rows the rules could not use, on stderr.
+enum Report {
+    static func skipped(_ plan: Plan, limit: Int = 20) {
+        let lines = plan.skipped.map(\.description) + plan.unreadable.map(\.description)
+        for line in lines.prefix(limit) { Console.warning(line) }
+        if lines.count > limit {
+            Console.warning("\(lines.count - limit) more rows skipped; `outreachd explain --customer ID` shows a customer's")
+        }
+    }
+}
