@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Outreachd: ParsableCommand {
@@ -8,4 +9,19 @@ struct Outreachd: ParsableCommand {
         discussion: "Every subcommand reads --config (default: $OUTREACHD_CONFIG, else /etc/outreachd/outreachd.toml).",
         subcommands: [InitCommand.self, CheckCommand.self, PreviewCommand.self, ExplainCommand.self, ForecastCommand.self, ImportCommand.self]
     )
+
+    /// Runs the command; bad arguments exit 1 (the contract's "a problem the user must fix"),
+    /// not ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(1)
+            }
+            exit(withError: error)
+        }
+    }
 }

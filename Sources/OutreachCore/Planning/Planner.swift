@@ -66,7 +66,9 @@ public struct Planner: Sendable {
         for (customerID, group) in open {
             entries += schedule(group, sent: history.capEvents[customerID] ?? [], now: now)
         }
-        return entries.sorted { ($0.occurrence.due, $0.occurrence.key) < ($1.occurrence.due, $1.occurrence.key) }
+        // Sort small keys and permute once: comparing whole entries copies (and retains) every field.
+        let order = entries.indices.map { (entries[$0].occurrence.due, entries[$0].occurrence.key, $0) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        return order.map { entries[$0.2] }
     }
 
     /// Plays one customer's open occurrences forward in time: each goes at the first instant that is
