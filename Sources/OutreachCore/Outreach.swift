@@ -71,13 +71,14 @@ public struct Outreach: Sendable {
     ///   - lookback: extra past to consider, so occurrences whose deadline passed are seen (and can be recorded as expired).
     ///   - horizon: future to consider (`forecast`, `explain`).
     ///   - customerID: narrows everything to one customer.
-    ///   - ruleName: narrows to one rule.
+    ///   - ruleName: narrows the result to one rule; every rule is still planned, since the frequency
+    ///     cap decides between rules.
     public func plan(at now: Date, lookback: TimeSpan = TimeSpan(seconds: 0), horizon: TimeSpan = TimeSpan(seconds: 0),
                      customerID: String? = nil, ruleName: String? = nil) throws -> Plan {
         var plan = Plan(now: now)
         let context = RuleContext(store: store, defaultZone: configuration.schedule.timezone)
         var candidates: [Planner.Candidate] = []
-        for rule in rules where ruleName == nil || rule.configuration.name == ruleName {
+        for rule in rules {
             let config = rule.configuration
             guard let channel = configuration.channels[config.channel] else { continue }
             let start = now.addingTimeInterval(-(config.maxLateness.timeInterval + lookback.timeInterval))
@@ -95,6 +96,11 @@ public struct Outreach: Sendable {
         history.suppressed = try ledger.suppressed(addresses: candidates.compactMap(\.recipient))
         let planner = Planner(sendWindow: configuration.schedule.sendWindow, cap: configuration.schedule.maxPerCustomer)
         plan.entries = planner.plan(candidates, history: history, now: now)
+        if let ruleName {
+            plan.entries.removeAll { $0.occurrence.rule.name != ruleName }
+            plan.skipped.removeAll { $0.rule != ruleName }
+            plan.notes = plan.notes.filter { $0.key == ruleName }
+        }
         plan.unreadable = try store.unreadableRows(customerID: customerID, limit: 100)
         return plan
     }

@@ -215,8 +215,8 @@ public enum ConfigurationLoader {
         var host = url[scheme.upperBound...].prefix { $0 != "/" }
         if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
         if host.hasPrefix("[") { return host.hasPrefix("[::1]") }
-        let name = host.prefix { $0 != ":" }
-        return name == "localhost" || name.hasPrefix("127.")
+        let name = String(host.prefix { $0 != ":" })
+        return name == "localhost" || name.range(of: #"^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$"#, options: .regularExpression) != nil
     }
 }
 

@@ -10,9 +10,10 @@ struct TOMLKeyLocator {
         var current = ""
         var arrayCounts: [String: Int] = [:]
         var multiline: String?
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: split on unicode scalars so CRLF files keep their lines.
+        for (index, raw) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map({ String(String.UnicodeScalarView($0)) }).enumerated() {
             let lineNumber = index + 1
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if let delimiter = multiline {
                 if line.components(separatedBy: delimiter).count % 2 == 0 { multiline = nil }
                 continue

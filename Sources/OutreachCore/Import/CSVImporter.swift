@@ -46,8 +46,7 @@ public enum CSVImporter {
         do {
             return try store.write { db -> Int in
                 guard let header = try reader.read() else { throw ImportError(file: path, line: 1, column: nil, message: "the file is empty; the first row must name the columns") }
-                var names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-                if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
+                let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 for (i, name) in names.enumerated() where !table.columns.contains(name) {
                     throw ImportError(file: path, line: header.line, column: "\(i + 1)", message: "unknown column \"\(name)\" for \(table.rawValue) (columns: \(table.columns.joined(separator: ", ")))")
                 }

@@ -36,11 +36,14 @@ public struct CSVReader: ~Copyable {
     deinit { try? handle.close() }
 
     private mutating func next() -> UInt8? {
-        if position == buffer.count {
+        while position == buffer.count {
             guard !atEnd else { return nil }
+            let first = bytesRead == 0
             buffer = Array(handle.readData(ofLength: 1 << 20))
             position = 0
             if buffer.isEmpty { atEnd = true; return nil }
+            // A UTF-8 byte order mark (spreadsheet exports) is not part of the first field.
+            if first, buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3; bytesRead = 3 }
         }
         defer { position += 1; bytesRead += 1 }
         return buffer[position]
@@ -87,9 +90,9 @@ public struct CSVReader: ~Copyable {
             case UInt8(ascii: "\r"):
                 continue
             case UInt8(ascii: "\n"):
-                line += 1
-                if !sawAny && field.isEmpty { startLine = line; continue }
+                if !sawAny && field.isEmpty { line += 1; startLine = line; continue }
                 fields.append(try decode(field))
+                line += 1
                 return Record(fields: fields, line: startLine)
             default:
                 field.append(b)

@@ -20,7 +20,7 @@ public final class SQLiteLedger: LedgerReader, Sendable {
             }
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
+            queue = try DatabaseQueue(path: create ? path : Self.readOnlyLocation(path), configuration: configuration)
             if create {
                 try queue.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
                 try Self.migrator.migrate(queue)
@@ -33,6 +33,19 @@ public final class SQLiteLedger: LedgerReader, Sendable {
             throw StoreError.unreadable(path, error)
         }
         self.path = path
+    }
+
+    /// Where a read-only connection opens the database.
+    ///
+    /// A read-only connection to a WAL database creates `-wal` and `-shm` files it cannot remove,
+    /// and `preview` must write nothing. With no `-wal` file everything is checkpointed into the
+    /// main file, which is then opened `immutable` (Debian's SQLite takes URI file names): no
+    /// locks, no side files. With a `-wal` file (a daemon is running) they exist already.
+    static func readOnlyLocation(_ path: String) -> String {
+        guard !FileManager.default.fileExists(atPath: path + "-wal") else { return path }
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let encoded = absolute.addingPercentEncoding(withAllowedCharacters: CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? absolute
+        return "file:\(encoded)?immutable=1"
     }
 
     /// The state database's schema, one migration per change, so existing ledgers upgrade in place.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Strict variables: a template may use only what its rule provides, checked before anything is sent.
 extension TemplateSet {
     /// Every problem with the templates `rule` uses (all its translations and their partials).
@@ -5,7 +7,9 @@ extension TemplateSet {
         let available = TemplateVariables.available(for: rule, in: configuration)
         let variants = variants(rule.template)
         var diagnostics: [Diagnostic] = []
-        if !variants.isEmpty, !variants.contains(where: { $0.locale.isEmpty }) {
+        // A default that exists but failed to parse is reported by loading; only a missing file is reported here.
+        if !variants.isEmpty, !variants.contains(where: { $0.locale.isEmpty }),
+           !FileManager.default.fileExists(atPath: Paths.resolve(rule.template + ".txt", relativeTo: folder)) {
             diagnostics.append(Diagnostic(file: Paths.resolve(rule.template + ".txt", relativeTo: folder), line: nil,
                                           "rule \"\(rule.name)\" has translations of template \"\(rule.template)\" but no default \(rule.template).txt"))
         }

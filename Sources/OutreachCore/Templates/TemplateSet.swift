@@ -92,11 +92,28 @@ public struct TemplateSet: Sendable {
         do {
             return .success(try MustacheTemplate(string: "{{%CONTENT_TYPE:TEXT}}" + text))
         } catch let error as MustacheTemplate.ParserError {
+            // The parser notices a missing {{/section}} at the end of the file; the line to fix is the opening tag's.
+            if case .expectedSectionEnd? = error.error as? MustacheTemplate.Error, let open = unclosedSection(text, firstLine: firstLine) {
+                return .failure(DiagnosticError(Diagnostic(file: path, line: open.line, "template syntax: section {{#\(open.name)}} is never closed (add {{/\(open.name)}})")))
+            }
             return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine + error.context.lineNumber - 1,
                                                        "template syntax: \(describe(error.error)) (column \(error.context.columnNumber))")))
         } catch {
             return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine, "template syntax: \(error)")))
         }
+    }
+
+    /// The first section opened and never closed, found by the tag scanner.
+    private static func unclosedSection(_ text: String, firstLine: Int) -> TemplateTag? {
+        var open: [TemplateTag] = []
+        for tag in TemplateTag.scan(text, firstLine: firstLine) {
+            switch tag.kind {
+            case .section, .invertedSection: open.append(tag)
+            case .close: if !open.isEmpty { open.removeLast() }
+            default: continue
+            }
+        }
+        return open.first
     }
 
     private static func describe(_ error: Error) -> String {

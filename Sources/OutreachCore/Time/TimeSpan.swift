@@ -27,7 +27,7 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
     public var timeInterval: Double { Double(seconds) }
 
     public var description: String {
-        if seconds != 0, seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
+        if seconds > 86_400, seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
         if seconds != 0, seconds % 3600 == 0 { return "\(seconds / 3600)h" }
         if seconds != 0, seconds % 60 == 0 { return "\(seconds / 60)m" }
         return "\(seconds)s"

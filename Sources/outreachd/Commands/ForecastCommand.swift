@@ -26,8 +26,9 @@ struct ForecastCommand: ParsableCommand {
             let config = outreach.configuration
             let zone = config.schedule.timezone
             let now = try parseTime(at, option: "--at", zone: zone)
-            let end = now.addingTimeInterval(Double(days) * 86_400)
-            let plan = try outreach.plan(at: now, horizon: TimeSpan.days(days))
+            // N calendar days in the default zone: today (from now) and the N - 1 days after it.
+            let end = LocalTime.instant(CivilDate(now, in: zone).adding(days: days), .midnight, in: zone)
+            let plan = try outreach.plan(at: now, horizon: TimeSpan(seconds: Int(end.timeIntervalSince(now).rounded(.up))))
             let forecast = Forecast(plan: plan, until: end, zone: zone, rules: config.rules.map(\.name))
             switch format {
             case .jsonl:

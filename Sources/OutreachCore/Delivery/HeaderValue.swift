@@ -1,0 +1,16 @@
+/// Why a message cannot be built: data would have become part of a header.
+public struct MessageError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Header values that came from data (names, subjects, addresses).
+enum HeaderValue {
+    /// Refuses CR, LF and every other control character: no customer data can add a header.
+    static func checked(_ value: String, field: String) throws(MessageError) -> String {
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
+            throw MessageError("the \(field) header would contain a line break or control character from the data; refused")
+        }
+        return value
+    }
+}

@@ -1,0 +1,35 @@
+/// An e-mail address with an optional display name: `Example Care <care@example.com>`.
+public struct Mailbox: Sendable, Hashable {
+    public var name: String?
+    public var address: String
+
+    public init(name: String?, address: String) {
+        self.name = name
+        self.address = address
+    }
+
+    /// Parses `Name <addr>` or a bare `addr`.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
+            var name = trimmed[..<open].trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            self.init(name: name.isEmpty ? nil : name, address: String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]))
+        } else {
+            self.init(name: nil, address: trimmed)
+        }
+        guard Self.isValidAddress(address) else { return nil }
+    }
+
+    /// One `@`, a non-empty local part and domain, no white space or control characters.
+    static func isValidAddress(_ address: String) -> Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+            && !address.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == "<" || $0 == ">" }
+    }
+
+    /// The domain part, for Message-IDs.
+    public var domain: String { String(address.split(separator: "@").last ?? "localhost") }
+}
+
+import Foundation
