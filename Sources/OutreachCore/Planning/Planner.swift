@@ -55,10 +55,10 @@ public struct Planner: Sendable {
                 entries.append(PlanEntry(candidate, .blocked(.noAddress(candidate.channel.address, channel: candidate.channel.name))))
             } else if let r = candidate.recipient, history.suppressed.contains(r.lowercased()) {
                 entries.append(PlanEntry(candidate, .blocked(.suppressed)))
-            } else if let hold = o.hold, o.due <= now {
-                entries.append(PlanEntry(candidate, .blocked(.held(hold))))
             } else if o.deadline < now {
                 entries.append(PlanEntry(candidate, .expired(at: o.deadline)))
+            } else if let hold = o.hold, o.due <= now {
+                entries.append(PlanEntry(candidate, .blocked(.held(hold))))
             } else {
                 open[o.customer.id, default: []].append(candidate)
             }

@@ -5,8 +5,10 @@ public struct Birthday: Sendable, Hashable {
     public var day: Int
 
     /// `nil` for anything that is not a real month and day (29 February is real).
-    public init?(parsing raw: String) {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+    ///
+    /// Not trimmed: the tick finds birthdays by the last five characters, so a padded value would
+    /// be found by `explain` but never by a tick. Refusing it makes both report it.
+    public init?(parsing text: String) {
         let bytes = Array(text.utf8)
         func num(_ r: Range<Int>) -> Int? {
             guard r.upperBound <= bytes.count, r.allSatisfy({ bytes[$0] >= 48 && bytes[$0] <= 57 }) else { return nil }

@@ -86,7 +86,12 @@ public enum Timestamp {
     }
 
     /// The Julian day number SQLite's `julianday()` gives for `instant`; the store's date indexes use it.
+    ///
+    /// Computed as SQLite does (whole milliseconds since the Julian epoch over 86 400 000), bit for bit:
+    /// `t / 86400 + 2440587.5` rounds twice and can land one step below SQLite's value, which would
+    /// drop a row from a range ending exactly at its instant.
     public static func julianDay(_ instant: Date) -> Double {
-        instant.timeIntervalSince1970 / 86_400 + 2_440_587.5
+        let milliseconds = Int64((instant.timeIntervalSince1970 * 1000).rounded())
+        return Double(milliseconds + 210_866_760_000_000) / 86_400_000
     }
 }

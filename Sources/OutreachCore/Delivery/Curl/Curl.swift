@@ -1,0 +1,146 @@
+import CCurl
+import Foundation
+
+/// One libcurl easy handle: the only type in outreachd that talks to libcurl.
+///
+/// Not `Sendable`: a handle belongs to one delivery worker thread for its whole life. It is kept
+/// between messages, so libcurl reuses the connection (SMTP sessions and HTTP keep-alive).
+final class Curl {
+    /// What one transfer produced.
+    struct Response {
+        /// libcurl's result; `CURLE_OK` is 0.
+        var code: CURLcode
+        /// The last SMTP reply code or HTTP status (0 when the server never answered).
+        var responseCode: Int
+        /// libcurl's error message (may be empty even on failure).
+        var errorText: String
+        /// The last lines the server sent (SMTP replies), for the ledger's reply and failure text.
+        var serverLines: [String]
+        var body: Data
+        var headers: [String]
+
+        var ok: Bool { code == CURLE_OK }
+
+        /// A description for logs and the ledger, never empty.
+        var failureText: String {
+            if let line = serverLines.last, responseCode >= 400 { return line }
+            let message = String(cString: curl_easy_strerror(code))
+            return errorText.isEmpty ? message : "\(message): \(errorText)"
+        }
+    }
+
+    private let handle: UnsafeMutableRawPointer
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+
+    init() throws(MessageError) {
+        guard Self.globalInit == CURLE_OK, let handle = curl_easy_init() else { throw MessageError("libcurl could not be initialised") }
+        self.handle = handle
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// Clears every option for the next transfer; the connection cache survives.
+    func reset() { curl_easy_reset(handle) }
+
+    func set(_ option: CURLoption, _ value: Int) { _ = CCurl_setopt_long(handle, option, value) }
+    func set(_ option: CURLoption, _ value: Bool) { _ = CCurl_setopt_long(handle, option, value ? 1 : 0) }
+    /// libcurl copies string options, so the Swift string need not outlive the call.
+    func set(_ option: CURLoption, _ value: String) { _ = CCurl_setopt_string(handle, option, value) }
+
+    /// Runs one transfer, uploading `upload` (SMTP DATA or an HTTP body) if given.
+    func perform(upload: Data? = nil, headers: [String] = [], recipients: [String] = []) -> Response {
+        let transfer = Transfer(upload: upload ?? Data())
+        let context = Unmanaged.passRetained(transfer)
+        defer { context.release() }
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        for header in headers { headerList = curl_slist_append(headerList, header) }
+        var recipientList: UnsafeMutablePointer<curl_slist>?
+        for recipient in recipients { recipientList = curl_slist_append(recipientList, recipient) }
+        defer {
+            curl_slist_free_all(headerList)
+            curl_slist_free_all(recipientList)
+        }
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        _ = CCurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        if headerList != nil { _ = CCurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList) }
+        if recipientList != nil { _ = CCurl_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipientList) }
+        if upload != nil {
+            _ = CCurl_setopt_data_callback(handle, CURLOPT_READFUNCTION, Self.read)
+            _ = CCurl_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque())
+        }
+        _ = CCurl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, Self.write)
+        _ = CCurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
+        _ = CCurl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, Self.header)
+        _ = CCurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
+        // The debug callback is how libcurl shows an SMTP server's replies; it only runs with VERBOSE on.
+        _ = CCurl_setopt_debug_callback(handle, Self.debug)
+        _ = CCurl_setopt_pointer(handle, CURLOPT_DEBUGDATA, context.toOpaque())
+        set(CURLOPT_VERBOSE, true)
+        set(CURLOPT_NOSIGNAL, true)
+
+        let code = curl_easy_perform(handle)
+        var responseCode = 0
+        _ = CCurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &responseCode)
+        // The shim handles would dangle after this call: clear them so a reused handle never sees freed lists.
+        if headerList != nil { _ = CCurl_setopt_slist(handle, CURLOPT_HTTPHEADER, nil) }
+        if recipientList != nil { _ = CCurl_setopt_slist(handle, CURLOPT_MAIL_RCPT, nil) }
+        return Response(code: code, responseCode: responseCode, errorText: String(cString: errorBuffer),
+                        serverLines: transfer.serverLines, body: transfer.body, headers: transfer.headers)
+    }
+
+    /// The state callbacks see during one transfer.
+    private final class Transfer {
+        let upload: [UInt8]
+        var offset = 0
+        var body = Data()
+        var headers: [String] = []
+        var serverLines: [String] = []
+
+        init(upload: Data) { self.upload = Array(upload) }
+    }
+
+    private static let read: CCurl_data_callback = { buffer, size, count, user in
+        guard let buffer, let user else { return 0 }
+        let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+        let n = min(size * count, transfer.upload.count - transfer.offset)
+        if n > 0 {
+            transfer.upload.withUnsafeBufferPointer { source in
+                UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + transfer.offset, byteCount: n)
+            }
+            transfer.offset += n
+        }
+        return n
+    }
+
+    private static let write: CCurl_data_callback = { buffer, size, count, user in
+        guard let buffer, let user else { return 0 }
+        let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+        // Bound what a misbehaving server can make us hold.
+        if transfer.body.count < 1 << 20 { transfer.body.append(UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: size * count) }
+        return size * count
+    }
+
+    private static let header: CCurl_data_callback = { buffer, size, count, user in
+        guard let buffer, let user else { return 0 }
+        let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+        let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: size * count), as: UTF8.self)
+        transfer.headers.append(line.trimmingCharacters(in: .whitespacesAndNewlines))
+        return size * count
+    }
+
+    private static let debug: CCurl_debug_callback = { _, type, data, size, user in
+        guard type == CURLINFO_HEADER_IN, let data, let user else { return 0 }
+        let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+        let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+        for line in text.split(whereSeparator: \.isNewline) where !line.isEmpty {
+            transfer.serverLines.append(String(line))
+            if transfer.serverLines.count > 20 { transfer.serverLines.removeFirst() }
+        }
+        return 0
+    }
+}
