@@ -31,19 +31,36 @@ public struct Outreach: Sendable {
         return (configuration, templates)
     }
 
-    /// Opens everything read-only. A state database that does not exist yet reads as an empty ledger.
+    /// Opens the store read-only and the ledger read-only. A state database that does not exist yet
+    /// reads as an empty ledger, and nothing is created.
     public static func open(configFile: String) throws -> Outreach {
+        try open(configFile: configFile, writableLedger: false).0
+    }
+
+    /// Opens the store read-only and the ledger for writing (created and migrated if needed): `run`, `suppress`.
+    public static func openForDelivery(configFile: String) throws -> (Outreach, SQLiteLedger) {
+        let (outreach, ledger) = try open(configFile: configFile, writableLedger: true)
+        return (outreach, ledger!)
+    }
+
+    private static func open(configFile: String, writableLedger: Bool) throws -> (Outreach, SQLiteLedger?) {
         let (configuration, templates) = try loadDefinitions(configFile: configFile)
         let store = try openStore(configuration)
         let ledger: any LedgerReader
+        var writable: SQLiteLedger?
         switch configuration.state.kind {
         case .sqlite:
-            ledger = FileManager.default.fileExists(atPath: configuration.state.location)
-                ? try SQLiteLedger(path: configuration.state.location, create: false) : EmptyLedger()
+            if writableLedger {
+                writable = try SQLiteLedger(path: configuration.state.location, create: true)
+                ledger = writable!
+            } else {
+                ledger = FileManager.default.fileExists(atPath: configuration.state.location)
+                    ? try SQLiteLedger(path: configuration.state.location, create: false) : EmptyLedger()
+            }
         case .postgres:
             throw StoreError.unsupported("\(configuration.file): [state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")
         }
-        return Outreach(configuration: configuration, templates: templates, store: store, ledger: ledger)
+        return (Outreach(configuration: configuration, templates: templates, store: store, ledger: ledger), writable)
     }
 
     static func openStore(_ configuration: Configuration) throws -> any CustomerStore {

@@ -34,8 +34,14 @@ public struct ChannelConfiguration: Sendable, Hashable {
     public var concurrency: Int = 4
     /// Messages per second, at most. Defaults to no limit.
     public var ratePerSecond: Double?
-    /// Per-request timeout. Defaults to 10 s.
+    /// HTTP: the whole request. Defaults to 10 s.
     public var timeout: TimeSpan = TimeSpan(seconds: 10)
+    /// SMTP: establishing the connection. Defaults to 30 s.
+    public var connectTimeout: TimeSpan = TimeSpan(seconds: 30)
+    /// SMTP: waiting for any one reply (RFC 5321 suggests 5 minutes). Defaults to 5 min.
+    public var commandTimeout: TimeSpan = TimeSpan(seconds: 300)
+    /// SMTP: the whole message transfer up to the reply to its final dot (RFC 5321: 10 minutes). Defaults to 10 min.
+    public var dataTimeout: TimeSpan = TimeSpan(seconds: 600)
     /// The Maildir folder (absolute).
     public var path: String?
 

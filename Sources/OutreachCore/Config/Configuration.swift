@@ -40,6 +40,14 @@ public struct Configuration: Sendable {
         public var unsubscribeURL: String?
 
         public init(path: String) { self.path = path }
+
+        /// The unsubscribe URL for one message, placeholders filled and percent-encoded; `nil` when not configured.
+        public func unsubscribeURL(customerID: String, key: String) -> String? {
+            func encoded(_ text: String) -> String {
+                text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+            }
+            return unsubscribeURL?.replacingOccurrences(of: "{customer_id}", with: encoded(customerID)).replacingOccurrences(of: "{key}", with: encoded(key))
+        }
     }
 
     public init(file: String, store: DatabaseURL, state: DatabaseURL, schedule: Schedule = Schedule(), templates: Templates) {

@@ -119,6 +119,11 @@ public enum ConfigurationLoader {
             c.passwordFile = t.string("password_file").map { Paths.resolve($0, relativeTo: folder) }
             c.caFile = t.string("ca_file").map { Paths.resolve($0, relativeTo: folder) }
             c.from = t.string("from", required: true)
+            for (key, keyPath) in [("connect_timeout", \ChannelConfiguration.connectTimeout), ("command_timeout", \.commandTimeout), ("data_timeout", \.dataTimeout)] {
+                if let v = t.timeSpan(key) {
+                    if v.seconds >= 1 { c[keyPath: keyPath] = v } else { t.error(key, "\(key) must be at least 1s") }
+                }
+            }
         case .http:
             c.url = t.string("url", required: true)
             if let url = c.url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) { t.error("url", "an http channel's url must start with https:// or http://") }

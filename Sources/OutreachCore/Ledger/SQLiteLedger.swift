@@ -59,8 +59,14 @@ public final class SQLiteLedger: LedgerReader, Sendable {
                   customer_id TEXT NOT NULL,
                   channel TEXT NOT NULL,
                   recipient TEXT NOT NULL,
+                  recipient_name TEXT,
+                  subject TEXT,
+                  body TEXT NOT NULL,
+                  locale TEXT NOT NULL,
+                  customer_json TEXT NOT NULL DEFAULT '{}',
                   state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'retry', 'failed', 'expired')),
                   due_at DOUBLE NOT NULL,
+                  deadline DOUBLE NOT NULL,
                   queued_at DOUBLE NOT NULL,
                   updated_at DOUBLE NOT NULL,
                   attempts INTEGER NOT NULL DEFAULT 0,
@@ -70,6 +76,7 @@ public final class SQLiteLedger: LedgerReader, Sendable {
                 );
                 CREATE INDEX outbox_customer_queued_at ON outbox(customer_id, queued_at);
                 CREATE INDEX outbox_state_next_attempt ON outbox(state, next_attempt_at);
+                CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE suppressions(
                   address TEXT PRIMARY KEY COLLATE NOCASE,
                   reason TEXT NOT NULL,

@@ -13,11 +13,7 @@ enum MessageContext {
         values["customer"] = c
         values["rule"] = ["name": occurrence.rule.name, "kind": occurrence.rule.kind.name]
         values["company"] = configuration.company
-        if let url = configuration.templates.unsubscribeURL {
-            values["unsubscribe_url"] = url
-                .replacingOccurrences(of: "{customer_id}", with: percentEncoded(customer.id))
-                .replacingOccurrences(of: "{key}", with: percentEncoded(occurrence.key))
-        }
+        values["unsubscribe_url"] = configuration.templates.unsubscribeURL(customerID: customer.id, key: occurrence.key)
         switch occurrence.subject {
         case .customer:
             break
@@ -59,10 +55,6 @@ enum MessageContext {
             formatter.maximumFractionDigits = 2
         }
         return formatter.string(from: NSNumber(value: amount)) ?? String(amount)
-    }
-
-    static func percentEncoded(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
 
     /// Looks up a dotted name in the nested values.

@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Delivers what the ledger holds: claims due rows, sends them through their channels with each
+/// channel's `concurrency` and `rate`, and records every outcome.
+///
+/// Blocking: each worker is a thread owning one sender (one curl handle, so one connection kept
+/// open); ``deliverDue(limit:)`` returns when every claimed row has an outcome.
+public final class Deliverer: Sendable {
+    let ledger: SQLiteLedger
+    let channels: [String: any Channel]
+    let clock: any Clock
+    let logger: Logger
+
+    public init(ledger: SQLiteLedger, channels: [String: any Channel], clock: any Clock, logger: Logger) {
+        self.ledger = ledger
+        self.channels = channels
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// What one delivery pass did.
+    public struct Report: Sendable, Equatable {
+        public var sent = 0
+        public var retrying = 0
+        public var failed = 0
+        public var expired = 0
+
+        public init() {}
+
+        public var attempted: Int { sent + retrying + failed + expired }
+    }
+
+    /// Sends every row that is due now (up to `limit`); returns the outcomes' counts.
+    public func deliverDue(limit: Int = 10_000) throws -> Report {
+        let report = Locked(Report())
+        let claimed = try ledger.claim(now: clock.now, limit: limit)
+        guard !claimed.isEmpty else { return Report() }
+        let suppressed = try ledger.suppressed(addresses: claimed.map(\.recipient))
+        var byChannel: [String: [OutboxItem]] = [:]
+        for item in claimed {
+            if suppressed.contains(item.recipient.lowercased()) {
+                try finish(item, .failed("the address is on the suppression list; not sent"), report: report, suppress: false)
+            } else {
+                byChannel[item.channel, default: []].append(item)
+            }
+        }
+        let group = DispatchGroup()
+        for (name, items) in byChannel {
+            guard let channel = channels[name] else {
+                for item in items { try finish(item, .failed("channel \"\(name)\" is no longer configured"), report: report, suppress: false) }
+                continue
+            }
+            let work = Locked(items[...])
+            let limiter = RateLimiter(perSecond: channel.configuration.ratePerSecond)
+            for _ in 0..<min(channel.configuration.concurrency, items.count) {
+                group.enter()
+                let thread = Thread { [self] in
+                    defer { group.leave() }
+                    self.work(channel: channel, queue: work, limiter: limiter, report: report)
+                }
+                thread.name = "outreachd-\(name)"
+                thread.start()
+            }
+        }
+        group.wait()
+        return report.withLock { $0 }
+    }
+
+    /// One worker: takes rows until none are left.
+    private func work(channel: any Channel, queue: Locked<ArraySlice<OutboxItem>>, limiter: RateLimiter, report: Locked<Report>) {
+        let sender: any MessageSender
+        do { sender = try channel.makeSender() } catch {
+            // Without a sender the rows go back to waiting, with the reason; nothing is lost.
+            while let item = queue.withLock({ $0.popFirst() }) {
+                try? finish(item, LedgerTransition.after(.temporaryFailure("\(error)"), attempts: item.attempts, now: clock.now, deadline: item.deadline),
+                            report: report, suppress: false)
+            }
+            return
+        }
+        while let item = queue.withLock({ $0.popFirst() }) {
+            limiter.waitForSlot()
+            let now = clock.now
+            let result = sender.send(item, now: now)
+            let transition = LedgerTransition.after(result, attempts: item.attempts, now: clock.now, deadline: item.deadline)
+            var suppress = false
+            if case .permanentFailure(_, let s) = result { suppress = s }
+            do { try finish(item, transition, report: report, suppress: suppress) } catch {
+                logger.error("cannot record the outcome of \(item.key) in the ledger: \(error)")
+            }
+        }
+    }
+
+    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, report: Locked<Report>, suppress: Bool) throws {
+        try ledger.record(item.key, transition, now: clock.now)
+        if suppress { try ledger.suppress(item.recipient, reason: "no such mailbox (\(item.key))", now: clock.now) }
+        var metadata: Logger.Metadata = ["key": "\(item.key)", "rule": "\(item.rule)", "channel": "\(item.channel)", "attempt": "\(item.attempts)"]
+        report.withLock { r in
+            switch transition {
+            case .sent: r.sent += 1
+            case .retry: r.retrying += 1
+            case .failed: r.failed += 1
+            case .expired: r.expired += 1
+            }
+        }
+        switch transition {
+        case .sent(let reply):
+            logger.info("sent", metadata: metadata.merging(["reply": "\(reply)"]) { $1 })
+        case .retry(let at, let error):
+            metadata["error"] = "\(error)"
+            metadata["next_attempt"] = "\(Timestamp.format(at, in: TimeZone(identifier: "UTC")!))"
+            logger.warning("delivery failed; will retry", metadata: metadata)
+        case .failed(let error):
+            logger.error("delivery failed for good", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+        case .expired(let error):
+            logger.error("delivery expired", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+        }
+    }
+}
+
+/// Spaces sends of one channel at least `1/rate` seconds apart, across its workers.
+final class RateLimiter: Sendable {
+    private let interval: TimeInterval
+    private let next = Locked(Date.distantPast)
+
+    init(perSecond rate: Double?) { interval = rate.map { 1 / $0 } ?? 0 }
+
+    /// Blocks the calling worker until its turn.
+    func waitForSlot() {
+        guard interval > 0 else { return }
+        let slot = next.withLock { next -> Date in
+            let slot = max(next, Date())
+            next = slot.addingTimeInterval(interval)
+            return slot
+        }
+        let wait = slot.timeIntervalSinceNow
+        if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+    }
+}

@@ -1,0 +1,104 @@
+import CCurl
+import Crypto
+import Foundation
+
+/// POSTs each message as JSON with an `Idempotency-Key` and Standard Webhooks signature headers.
+///
+/// 2xx is sent; 408, 429, 5xx and network errors are retried (honouring `Retry-After`); any other
+/// status fails the message for good.
+public struct HTTPChannel: Channel {
+    public let configuration: ChannelConfiguration
+    /// The signing key's bytes: a `whsec_` secret's base64 payload, or the secret's bytes.
+    let keyBytes: Data?
+
+    public init(configuration: ChannelConfiguration, secret: String?) {
+        self.configuration = configuration
+        self.keyBytes = secret.map(Self.signingKey)
+    }
+
+    static func signingKey(_ secret: String) -> Data {
+        if secret.hasPrefix("whsec_"), let data = Data(base64Encoded: String(secret.dropFirst(6))) { return data }
+        return Data(secret.utf8)
+    }
+
+    public func makeSender() throws -> any MessageSender { try Sender(channel: self) }
+
+    /// The webhook id of a key: stable, so a retried request carries the same one.
+    static func webhookID(_ key: String) -> String {
+        "msg_" + SHA256.hash(data: Data(key.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// `v1,BASE64(HMAC-SHA256(key, "id.timestamp.body"))`, per the Standard Webhooks specification.
+    static func signature(id: String, timestamp: Int, body: Data, key: SymmetricKey) -> String {
+        var signed = Data("\(id).\(timestamp).".utf8)
+        signed.append(body)
+        return "v1," + Data(HMAC<SHA256>.authenticationCode(for: signed, using: key)).base64EncodedString()
+    }
+
+    /// The JSON body: `key, rule, customer, channel, subject, body, locale`.
+    static func body(_ item: OutboxItem) throws -> Data {
+        let customer = (try? JSONSerialization.jsonObject(with: Data(item.customerJSON.utf8))) ?? [String: Any]()
+        var object: [String: Any] = ["key": item.key, "rule": item.rule, "customer": customer, "channel": item.channel,
+                                     "body": item.body, "locale": item.locale, "to": item.recipient]
+        object["subject"] = item.subject ?? NSNull()
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    final class Sender: MessageSender {
+        let channel: HTTPChannel
+        let curl: Curl
+
+        init(channel: HTTPChannel) throws {
+            self.channel = channel
+            self.curl = try Curl()
+        }
+
+        func send(_ item: OutboxItem, now: Date) -> DeliveryResult {
+            let config = channel.configuration
+            let body: Data
+            do { body = try HTTPChannel.body(item) } catch { return .permanentFailure("cannot encode the JSON body: \(error)") }
+            let id = HTTPChannel.webhookID(item.key)
+            let timestamp = Int(now.timeIntervalSince1970)
+            var headers = ["Content-Type: application/json", "Idempotency-Key: \(id)", "webhook-id: \(id)", "webhook-timestamp: \(timestamp)",
+                           "User-Agent: outreachd", "Expect:"]
+            if let bytes = channel.keyBytes {
+                headers.append("webhook-signature: " + HTTPChannel.signature(id: id, timestamp: timestamp, body: body, key: SymmetricKey(data: bytes)))
+            }
+            curl.reset()
+            curl.set(CURLOPT_URL, config.url ?? "")
+            curl.set(CURLOPT_POST, true)
+            curl.set(CURLOPT_POSTFIELDSIZE_LARGE, body.count)
+            curl.set(CURLOPT_SSL_VERIFYPEER, true)
+            curl.set(CURLOPT_SSL_VERIFYHOST, 2)
+            if let ca = config.caFile { curl.set(CURLOPT_CAINFO, ca) }
+            curl.set(CURLOPT_CONNECTTIMEOUT, min(config.timeout.seconds, config.connectTimeout.seconds))
+            curl.set(CURLOPT_TIMEOUT, config.timeout.seconds)
+            let response = curl.perform(upload: body, headers: headers)
+            return Self.classify(response, now: now)
+        }
+
+        static func classify(_ response: Curl.Response, now: Date) -> DeliveryResult {
+            guard response.ok else { return .temporaryFailure(response.failureText) }
+            let status = response.responseCode
+            let detail = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = "HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
+            switch status {
+            case 200..<300: return .sent(reply: text)
+            case 408, 429, 500..<600: return .temporaryFailure(text, retryAfter: retryAfter(response.headers, now: now))
+            default: return .permanentFailure(text)
+            }
+        }
+
+        /// `Retry-After` as seconds or an HTTP date, relative to `now`.
+        static func retryAfter(_ headers: [String], now: Date) -> TimeInterval? {
+            guard let line = headers.last(where: { $0.lowercased().hasPrefix("retry-after:") }) else { return nil }
+            let value = line.dropFirst("retry-after:".count).trimmingCharacters(in: .whitespaces)
+            if let seconds = Int(value), seconds >= 0 { return TimeInterval(seconds) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+            return formatter.date(from: value).map { max(0, $0.timeIntervalSince(now)) }
+        }
+    }
+}

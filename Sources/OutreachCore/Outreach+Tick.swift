@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+
+extension Outreach {
+    /// What evaluating the rules put into the ledger.
+    public struct QueueReport: Sendable, Equatable {
+        /// Occurrences due now.
+        public var due = 0
+        /// Of those, newly queued (the rest were already in the ledger).
+        public var queued = 0
+        /// Occurrences whose deadline passed unsent, now recorded as expired.
+        public var expired = 0
+        /// Due occurrences whose message could not be rendered, recorded as failed.
+        public var failed = 0
+
+        public init() {}
+    }
+
+    /// The longest downtime a tick looks back over for occurrences to record as expired.
+    public static let maximumCatchUp = TimeSpan.days(60)
+
+    /// Evaluates the rules at `now` and commits to the ledger, before any attempt, every message due
+    /// (rendered) and every occurrence that expired since the last tick.
+    ///
+    /// With `dryRun` the messages are rendered and logged, and nothing is written.
+    public func queueDue(at now: Date, into ledger: SQLiteLedger, logger: Logger, dryRun: Bool = false) throws -> QueueReport {
+        let last = try ledger.lastTick()
+        let downtime = last.map { min(max(0, now.timeIntervalSince($0)), Self.maximumCatchUp.timeInterval) } ?? 0
+        let plan = try plan(at: now, lookback: TimeSpan(seconds: Int(downtime.rounded(.up))))
+        for row in plan.skipped { logger.notice("store row skipped", metadata: ["rule": "\(row.rule)", "customer": "\(row.customerID)", "reason": "\(row.reason)"]) }
+        for row in plan.unreadable { logger.notice("store row skipped", metadata: ["customer": "\(row.customerID)", "reason": "\(row)"]) }
+        var report = QueueReport()
+        var items: [OutboxItem] = []
+        for entry in plan.entries {
+            switch entry.outcome {
+            case .due:
+                report.due += 1
+                do {
+                    let message = try render(entry)
+                    items.append(outboxItem(entry, message: message, state: .queued, now: now))
+                    if dryRun {
+                        logger.info("would send", metadata: ["key": "\(entry.occurrence.key)", "rule": "\(entry.occurrence.rule.name)",
+                                                             "channel": "\(entry.channel.name)", "template": "\(message.template)"])
+                        logger.debug("rendered", metadata: ["key": "\(entry.occurrence.key)", "subject": "\(message.subject ?? "")", "body": "\(message.body)"])
+                    }
+                } catch {
+                    report.failed += 1
+                    logger.error("cannot render", metadata: ["key": "\(entry.occurrence.key)", "error": "\(error)"])
+                    var item = outboxItem(entry, message: RenderedMessage(subject: nil, body: "", template: ""), state: .failed, now: now)
+                    item.lastError = error.description
+                    items.append(item)
+                }
+            case .expired:
+                var item = outboxItem(entry, message: RenderedMessage(subject: nil, body: "", template: ""), state: .expired, now: now)
+                item.lastError = "max_lateness (\(entry.occurrence.rule.maxLateness)) ran out before it could go out (daemon down, quiet hours or cap)"
+                items.append(item)
+            default:
+                continue
+            }
+        }
+        guard !dryRun else { return report }
+        let inserted = try ledger.enqueue(items)
+        if inserted < items.count {
+            logger.debug("keys already in the ledger (another instance got there first)", metadata: ["count": "\(items.count - inserted)"])
+        }
+        report.queued = items.filter { $0.state == .queued }.count
+        report.expired = items.filter { $0.state == .expired }.count
+        report.failed = items.filter { $0.state == .failed }.count
+        try ledger.setLastTick(now)
+        return report
+    }
+
+    /// The ledger row for `entry`.
+    public func outboxItem(_ entry: PlanEntry, message: RenderedMessage, state: LedgerState, now: Date) -> OutboxItem {
+        let customer = entry.occurrence.customer
+        var fields: [String: String] = ["id": customer.id, "name": customer.name, "locale": customer.locale ?? configuration.schedule.defaultLocale]
+        fields["email"] = customer.email
+        fields["phone"] = customer.phone
+        let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return OutboxItem(key: entry.occurrence.key, rule: entry.occurrence.rule.name, customerID: customer.id, channel: entry.channel.name,
+                          recipient: entry.recipient ?? "", recipientName: customer.name, subject: message.subject, body: message.body,
+                          locale: customer.locale ?? configuration.schedule.defaultLocale, customerJSON: json, state: state,
+                          dueAt: entry.occurrence.due, deadline: entry.occurrence.deadline, queuedAt: now)
+    }
+
+    /// The channels of the configuration, with their secrets read.
+    public func makeChannels(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String: any Channel] {
+        let context = ChannelEnvironment(templates: configuration.templates, environment: environment)
+        var channels: [String: any Channel] = [:]
+        for (name, channel) in configuration.channels { channels[name] = try channel.makeChannel(environment: context) }
+        return channels
+    }
+}
