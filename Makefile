@@ -4,9 +4,12 @@
 SWIFT        ?= swift
 DEMO_DIR     ?= demo
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config tzdata
+# For the tests: Python runs the loopback SMTP/HTTP servers, openssl makes their test CA, setpriv drops root.
+TEST_APT_PACKAGES := python3 python3-venv openssl util-linux
+VENV         := .build-venv
 BIN          := .build/debug/outreachd
 
-.PHONY: all deps build release test demo clean
+.PHONY: all deps test-deps build release test demo clean
 
 all: build
 
@@ -20,13 +23,23 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The Python side of the tests: aiosmtpd from PyPI in a virtual environment (ignored by git).
+test-deps: deps
+	@if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then \
+	  echo "installing: $(TEST_APT_PACKAGES)"; \
+	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(TEST_APT_PACKAGES); \
+	fi
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c 'import aiosmtpd' >/dev/null 2>&1 || $(VENV)/bin/pip install -q 'aiosmtpd==1.4.6'
+
 build: deps
 	$(SWIFT) build
 
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -34,7 +47,8 @@ demo: build
 	$(BIN) init --demo --dir $(DEMO_DIR)
 	$(BIN) check --config $(DEMO_DIR)/outreachd.toml
 	$(BIN) preview --config $(DEMO_DIR)/outreachd.toml
-	$(BIN) forecast --config $(DEMO_DIR)/outreachd.toml --days 7
+	$(BIN) run --once --config $(DEMO_DIR)/outreachd.toml
+	$(BIN) status --config $(DEMO_DIR)/outreachd.toml
 
 clean:
 	rm -rf .build $(DEMO_DIR)

@@ -42,13 +42,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Loopback servers and temporary folders shared by both test targets.
+        .target(
+            name: "OutreachTestSupport",
+            dependencies: ["OutreachCore"],
+            path: "Tests/OutreachTestSupport"
+        ),
         .testTarget(
             name: "OutreachCoreTests",
-            dependencies: ["OutreachCore"]
+            dependencies: ["OutreachCore", "OutreachTestSupport"]
         ),
         .testTarget(
             name: "OutreachCLITests",
-            dependencies: ["OutreachCore"]
+            dependencies: ["OutreachCore", "OutreachTestSupport"]
         ),
     ]
 )
