@@ -1,4 +1,3 @@
-import CCurl
 import Crypto
 import Foundation
 
@@ -60,20 +59,13 @@ public struct HTTPChannel: Channel {
             let id = HTTPChannel.webhookID(item.key)
             let timestamp = Int(now.timeIntervalSince1970)
             var headers = ["Content-Type: application/json", "Idempotency-Key: \(id)", "webhook-id: \(id)", "webhook-timestamp: \(timestamp)",
-                           "User-Agent: outreachd", "Expect:"]
+                           "User-Agent: outreachd"]
             if let bytes = channel.keyBytes {
                 headers.append("webhook-signature: " + HTTPChannel.signature(id: id, timestamp: timestamp, body: body, key: SymmetricKey(data: bytes)))
             }
-            curl.reset()
-            curl.set(CURLOPT_URL, config.url ?? "")
-            curl.set(CURLOPT_POST, true)
-            curl.set(CURLOPT_POSTFIELDSIZE_LARGE, body.count)
-            curl.set(CURLOPT_SSL_VERIFYPEER, true)
-            curl.set(CURLOPT_SSL_VERIFYHOST, 2)
-            if let ca = config.caFile { curl.set(CURLOPT_CAINFO, ca) }
-            curl.set(CURLOPT_CONNECTTIMEOUT, min(config.timeout.seconds, config.connectTimeout.seconds))
-            curl.set(CURLOPT_TIMEOUT, config.timeout.seconds)
-            let response = curl.perform(upload: body, headers: headers)
+            let response = curl.post(Curl.HTTPRequest(url: config.url ?? "", headers: headers, body: body, caFile: config.caFile,
+                                                      connectTimeout: min(config.timeout.seconds, config.connectTimeout.seconds),
+                                                      timeout: config.timeout.seconds))
             return Self.classify(response, now: now)
         }
 

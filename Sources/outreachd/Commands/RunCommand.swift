@@ -32,6 +32,8 @@ struct RunCommand: ParsableCommand {
                 print("dry run: \(report.due) due, \(report.failed) could not be rendered; nothing sent or recorded")
                 return
             }
+            let lock = try InstanceLock(statePath: outreach.configuration.state.location)
+            defer { withExtendedLifetime(lock) {} }
             let recovered = try ledger.recoverInterrupted(now: clock.now)
             if recovered > 0 { logger.warning("requeued messages a previous run left in flight", metadata: ["count": "\(recovered)"]) }
             let queued = try outreach.queueDue(at: clock.now, into: ledger, logger: logger)

@@ -21,6 +21,27 @@ final class Curl {
 
         var ok: Bool { code == CURLE_OK }
 
+        /// Why a transfer failed, in terms channels decide on.
+        enum Failure {
+            /// The server was not reached or the connection broke or timed out.
+            case connection
+            /// Login refused, or TLS could not be set up or verified: the operator's to fix.
+            case setup
+            /// The server answered with an error reply (see ``Response/responseCode``).
+            case reply
+        }
+
+        var failure: Failure? {
+            switch code {
+            case CURLE_OK: return nil
+            case CURLE_LOGIN_DENIED, CURLE_USE_SSL_FAILED, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR,
+                 CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
+                return .setup
+            default:
+                return responseCode >= 400 ? .reply : .connection
+            }
+        }
+
         /// A description for logs and the ledger, never empty.
         var failureText: String {
             if let line = serverLines.last, responseCode >= 400 { return line }
