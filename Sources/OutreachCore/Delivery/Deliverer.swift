@@ -32,7 +32,22 @@ public final class Deliverer: Sendable {
         public var attempted: Int { sent + retrying + failed + expired }
     }
 
-    /// Sends every row that is due now (up to `limit`); returns the outcomes' counts.
+    /// Sends every row due now, in batches of `batch`, until none is left; returns the outcomes' counts.
+    ///
+    /// A row retried within this call is not due again until its backoff, so this ends.
+    public func deliverAllDue(batch: Int = 10_000) throws -> Report {
+        var total = Report()
+        while true {
+            let report = try deliverDue(limit: batch)
+            total.sent += report.sent
+            total.retrying += report.retrying
+            total.failed += report.failed
+            total.expired += report.expired
+            if report.attempted < batch { return total }
+        }
+    }
+
+    /// Sends the rows due now, at most `limit`; returns the outcomes' counts.
     public func deliverDue(limit: Int = 10_000) throws -> Report {
         let report = Locked(Report())
         let claimed = try ledger.claim(now: clock.now, limit: limit)

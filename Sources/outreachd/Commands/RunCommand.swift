@@ -38,7 +38,7 @@ struct RunCommand: ParsableCommand {
             if recovered > 0 { logger.warning("requeued messages a previous run left in flight", metadata: ["count": "\(recovered)"]) }
             let queued = try outreach.queueDue(at: clock.now, into: ledger, logger: logger)
             let deliverer = Deliverer(ledger: ledger, channels: try outreach.makeChannels(), clock: clock, logger: logger)
-            let delivered = try deliverer.deliverDue()
+            let delivered = try deliverer.deliverAllDue()
             let expired = try ledger.expireOverdue(now: clock.now)
             pending = try ledger.pendingCount()
             print("due \(queued.due), queued \(queued.queued), sent \(delivered.sent), retrying \(delivered.retrying), failed \(delivered.failed + queued.failed), expired \(delivered.expired + queued.expired + expired), still queued \(pending)")
