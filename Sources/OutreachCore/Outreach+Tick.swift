@@ -12,6 +12,8 @@ extension Outreach {
         public var expired = 0
         /// Due occurrences whose message could not be rendered, recorded as failed.
         public var failed = 0
+        /// Store rows the rules could not use, with the reason (for the log).
+        public var skipped: [String] = []
 
         public init() {}
     }
@@ -27,9 +29,8 @@ extension Outreach {
         let last = try ledger.lastTick()
         let downtime = last.map { min(max(0, now.timeIntervalSince($0)), Self.maximumCatchUp.timeInterval) } ?? 0
         let plan = try plan(at: now, lookback: TimeSpan(seconds: Int(downtime.rounded(.up))))
-        for row in plan.skipped { logger.notice("store row skipped", metadata: ["rule": "\(row.rule)", "customer": "\(row.customerID)", "reason": "\(row.reason)"]) }
-        for row in plan.unreadable { logger.notice("store row skipped", metadata: ["customer": "\(row.customerID)", "reason": "\(row)"]) }
         var report = QueueReport()
+        report.skipped = plan.skipped.map(\.description) + plan.unreadable.map(\.description)
         var items: [OutboxItem] = []
         for entry in plan.entries {
             switch entry.outcome {

@@ -28,6 +28,9 @@ public struct Configuration: Sendable {
         public var maxPerCustomer: FrequencyCap?
         /// The locale of customers who have none. Defaults to `en`.
         public var defaultLocale = "en"
+        /// On SIGTERM, how long in-flight deliveries may take to finish; keep it below systemd's
+        /// `TimeoutStopSec`. Defaults to 20 s.
+        public var drainTimeout = TimeSpan(seconds: 20)
 
         public init() {}
     }

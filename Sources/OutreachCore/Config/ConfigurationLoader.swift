@@ -57,6 +57,7 @@ public enum ConfigurationLoader {
                 if let c = FrequencyCap(parsing: v) { schedule.maxPerCustomer = c } else { t.error("max_per_customer", "max_per_customer \"\(v)\" is not COUNT/DURATION such as \"1/24h\"") }
             }
             if let v = t.string("default_locale") { schedule.defaultLocale = v }
+            if let v = t.timeSpan("drain_timeout") { schedule.drainTimeout = v }
             t.finish()
         }
 

@@ -12,12 +12,21 @@ public final class Deliverer: Sendable {
     let channels: [String: any Channel]
     let clock: any Clock
     let logger: Logger
+    let isStopping: @Sendable () -> Bool
+    let onProgress: @Sendable () -> Void
 
-    public init(ledger: SQLiteLedger, channels: [String: any Channel], clock: any Clock, logger: Logger) {
+    /// - Parameters:
+    ///   - isStopping: checked before each message; once true, workers start nothing new and the rows
+    ///     they had not started go back to `queued`.
+    ///   - onProgress: called after each message (the daemon's watchdog heartbeat).
+    public init(ledger: SQLiteLedger, channels: [String: any Channel], clock: any Clock, logger: Logger,
+                isStopping: @escaping @Sendable () -> Bool = { false }, onProgress: @escaping @Sendable () -> Void = {}) {
         self.ledger = ledger
         self.channels = channels
         self.clock = clock
         self.logger = logger
+        self.isStopping = isStopping
+        self.onProgress = onProgress
     }
 
     /// What one delivery pass did.
@@ -37,7 +46,7 @@ public final class Deliverer: Sendable {
     /// A row retried within this call is not due again until its backoff, so this ends.
     public func deliverAllDue(batch: Int = 10_000) throws -> Report {
         var total = Report()
-        while true {
+        while !isStopping() {
             let report = try deliverDue(limit: batch)
             total.sent += report.sent
             total.retrying += report.retrying
@@ -45,6 +54,7 @@ public final class Deliverer: Sendable {
             total.expired += report.expired
             if report.attempted < batch { return total }
         }
+        return total
     }
 
     /// Sends the rows due now, at most `limit`; returns the outcomes' counts.
@@ -94,7 +104,7 @@ public final class Deliverer: Sendable {
             }
             return
         }
-        while let item = queue.withLock({ $0.popFirst() }) {
+        while !isStopping(), let item = queue.withLock({ $0.popFirst() }) {
             limiter.waitForSlot()
             let now = clock.now
             let result = sender.send(item, now: now)
@@ -103,6 +113,14 @@ public final class Deliverer: Sendable {
             if case .permanentFailure(_, let s) = result { suppress = s }
             do { try finish(item, transition, report: report, suppress: suppress) } catch {
                 logger.error("cannot record the outcome of \(item.key) in the ledger: \(error)")
+            }
+            onProgress()
+        }
+        // Stopping: what this worker's channel had claimed but nobody started goes back to the queue.
+        let left = queue.withLock { rest -> [OutboxItem] in defer { rest.removeAll() }; return Array(rest) }
+        if !left.isEmpty {
+            do { try ledger.release(left.map(\.key), now: clock.now) } catch {
+                logger.error("cannot requeue \(left.count) unstarted messages (they will be requeued at the next start): \(error)")
             }
         }
     }

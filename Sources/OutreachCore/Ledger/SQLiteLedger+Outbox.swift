@@ -58,6 +58,14 @@ extension SQLiteLedger {
         }
     }
 
+    /// Puts claimed rows that were never attempted back in the queue (a stop between claim and send).
+    public func release(_ keys: [String], now: Date) throws {
+        try queue.write { db in
+            let statement = try db.makeStatement(sql: "UPDATE outbox SET state = 'queued', attempts = attempts - 1, updated_at = ? WHERE key = ? AND state = 'sending'")
+            for key in keys { try statement.execute(arguments: [now.timeIntervalSince1970, key]) }
+        }
+    }
+
     /// Records where an attempt left a row.
     public func record(_ key: String, _ transition: LedgerTransition, now: Date) throws {
         let t = now.timeIntervalSince1970
@@ -161,13 +169,22 @@ extension SQLiteLedger {
 extension SQLiteLedger {
     /// When the last tick evaluated the rules, so the next one can look back over a downtime.
     public func lastTick() throws -> Date? {
-        try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'last_tick'").flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) }
+        try meta("last_tick").flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
     }
 
     public func setLastTick(_ date: Date) throws {
+        try setMeta("last_tick", String(date.timeIntervalSince1970))
+    }
+
+    /// A value the daemon keeps between runs (last tick, its figures).
+    public func meta(_ name: String) throws -> String? {
+        try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]) }
+    }
+
+    public func setMeta(_ name: String, _ value: String) throws {
         try queue.write { db in
-            try db.execute(sql: "INSERT INTO meta(name, value) VALUES ('last_tick', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                           arguments: [String(date.timeIntervalSince1970)])
+            try db.execute(sql: "INSERT INTO meta(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                           arguments: [name, value])
         }
     }
 }

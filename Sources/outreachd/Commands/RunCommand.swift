@@ -7,7 +7,12 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Evaluate the rules, queue what is due, deliver what is queued.",
-        discussion: "With --once: one tick, wait for its deliveries, exit 0 (everything delivered) or 2 (something stays queued for a retry)."
+        discussion: """
+            Without --once: the daemon. A timer ticks every schedule.interval; SIGHUP reloads config and templates (a broken \
+            edit is logged and the running version stays); SIGTERM or SIGINT lets in-flight deliveries finish within \
+            schedule.drain_timeout and exits 0. Under systemd it reports READY, WATCHDOG, STATUS and STOPPING.
+            With --once: one tick, wait for its deliveries, exit 0 (everything delivered) or 2 (something stays queued for a retry).
+            """
     )
 
     @OptionGroup var options: ConfigOption
@@ -19,10 +24,12 @@ struct RunCommand: ParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() throws {
-        guard once else {
-            throw ValidationError("the daemon loop is not available yet: use `outreachd run --once` (from a timer) for now")
-        }
         let logger = Logging.make("outreachd", level: logLevel)
+        if !once, !dryRun {
+            var daemon: Daemon?
+            try withUserErrors { daemon = try Daemon(configFile: options.path, logger: logger) }
+            throw ExitCode(daemon!.run())
+        }
         var pending = 0
         try withUserErrors {
             let (outreach, ledger) = try Outreach.openForDelivery(configFile: options.path)
@@ -37,6 +44,7 @@ struct RunCommand: ParsableCommand {
             let recovered = try ledger.recoverInterrupted(now: clock.now)
             if recovered > 0 { logger.warning("requeued messages a previous run left in flight", metadata: ["count": "\(recovered)"]) }
             let queued = try outreach.queueDue(at: clock.now, into: ledger, logger: logger)
+            for row in queued.skipped { logger.notice("store row skipped", metadata: ["row": "\(row)"]) }
             let deliverer = Deliverer(ledger: ledger, channels: try outreach.makeChannels(), clock: clock, logger: logger)
             let delivered = try deliverer.deliverAllDue()
             let expired = try ledger.expireOverdue(now: clock.now)
@@ -50,9 +58,9 @@ struct RunCommand: ParsableCommand {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 enum Logging {
-    /// A logger writing one line per event to stderr.
+    /// A logger writing one line per event to stderr, with syslog priorities under journald.
     static func make(_ label: String, level: Logger.Level) -> Logger {
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: label) { JournalLogHandler(label: $0) }
         logger.logLevel = level
         return logger
     }

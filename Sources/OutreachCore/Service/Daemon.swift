@@ -1,0 +1,192 @@
+import Dispatch
+import Foundation
+import Logging
+
+/// `outreachd run`: ticks on a `DispatchSourceTimer` every `schedule.interval`, reloads on SIGHUP,
+/// drains and exits on SIGTERM/SIGINT, and keeps systemd informed.
+///
+/// Every tick and reload runs on one serial queue, so ticks never overlap (a slow tick delays the
+/// next) and a reload swaps the configuration between ticks, never during one.
+public final class Daemon: @unchecked Sendable {  // `loaded` and `timer` are touched only on `queue`
+    /// What a (re)load produces: everything a tick needs.
+    struct Loaded {
+        var outreach: Outreach
+        var ledger: SQLiteLedger
+        var channels: [String: any Channel]
+    }
+
+    let configFile: String
+    let clock: any Clock
+    let logger: Logger
+    let notifier: SystemdNotifier
+    private let queue = DispatchQueue(label: "outreachd.tick")
+    private var loaded: Loaded
+    private var timer: DispatchSourceTimer?
+    private var signals: [DispatchSourceSignal] = []
+    private var watchdog: DispatchSourceTimer?
+    private let lock: InstanceLock
+    private let stopping = Locked(false)
+    private let health = Locked(Health())
+    private let finished = DispatchSemaphore(value: 0)
+    /// Skipped store rows already logged: each is reported once per process, not every tick.
+    private var reportedSkips: Set<String> = []
+
+    /// When the loop last showed it is alive.
+    struct Health {
+        var busySince: Date?
+        var lastProgress = Date()
+        var lastTickEnd = Date()
+    }
+
+    /// Loads config, templates, store and ledger; throws (with every problem) if any is unusable.
+    public init(configFile: String, clock: any Clock = SystemClock(), logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) throws {
+        self.configFile = configFile
+        self.clock = clock
+        self.logger = logger
+        self.notifier = notifier
+        let loaded = try Self.load(configFile)
+        self.lock = try InstanceLock(statePath: loaded.outreach.configuration.state.location)
+        self.loaded = loaded
+    }
+
+    static func load(_ configFile: String) throws -> Loaded {
+        let (outreach, ledger) = try Outreach.openForDelivery(configFile: configFile)
+        return Loaded(outreach: outreach, ledger: ledger, channels: try outreach.makeChannels())
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns the exit status (0 after a clean drain).
+    public func run() -> Int32 {
+        for sig in [SIGHUP, SIGTERM, SIGINT] { signal(sig, SIG_IGN) }
+        let requeued = (try? loaded.ledger.recoverInterrupted(now: clock.now)) ?? 0
+        if requeued > 0 { logger.warning("requeued messages a previous run left in flight", metadata: ["count": "\(requeued)"]) }
+        notifier.notify("READY=1\nSTATUS=started; first tick now")
+        logger.notice("started", metadata: ["config": "\(configFile)", "interval": "\(loaded.outreach.configuration.schedule.interval)"])
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+        hup.setEventHandler { [self] in reload() }
+        let control = DispatchQueue(label: "outreachd.signals")
+        for sig in [SIGTERM, SIGINT] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: control)
+            source.setEventHandler { [self] in stop(signal: sig) }
+            signals.append(source)
+        }
+        signals.append(hup)
+        signals.forEach { $0.resume() }
+        queue.sync { schedule(interval: loaded.outreach.configuration.schedule.interval) }
+        startWatchdog()
+        finished.wait()
+        return 0
+    }
+
+    /// (Re)arms the tick timer; on `queue`.
+    private func schedule(interval: TimeSpan) {
+        timer?.cancel()
+        let t = DispatchSource.makeTimerSource(queue: queue)
+        t.schedule(deadline: .now(), repeating: .seconds(interval.seconds), leeway: .milliseconds(200))
+        t.setEventHandler { [self] in tick() }
+        t.resume()
+        timer = t
+    }
+
+    /// Evaluate, queue, deliver (for at most about one interval, so evaluation is never starved), expire.
+    private func tick() {
+        guard !stopping.withLock({ $0 }) else { return }
+        let started = clock.now
+        health.withLock { $0.busySince = started; $0.lastProgress = started }
+        defer { health.withLock { $0.busySince = nil; $0.lastTickEnd = Date() } }
+        let current = loaded
+        do {
+            let queued = try current.outreach.queueDue(at: started, into: current.ledger, logger: logger)
+            for row in queued.skipped where reportedSkips.count < 100_000 && reportedSkips.insert(row).inserted {
+                logger.notice("store row skipped", metadata: ["row": "\(row)"])
+            }
+            let deliverer = Deliverer(ledger: current.ledger, channels: current.channels, clock: clock, logger: logger,
+                                      isStopping: { [stopping] in stopping.withLock { $0 } },
+                                      onProgress: { [health] in health.withLock { $0.lastProgress = Date() } })
+            var delivered = Deliverer.Report()
+            let budget = Double(current.outreach.configuration.schedule.interval.seconds)
+            let batch = 500
+            while !stopping.withLock({ $0 }) {
+                let pass = try deliverer.deliverDue(limit: batch)
+                delivered.sent += pass.sent
+                delivered.retrying += pass.retrying
+                delivered.failed += pass.failed
+                delivered.expired += pass.expired
+                if pass.attempted < batch || clock.now.timeIntervalSince(started) > budget { break }
+            }
+            let expired = try current.ledger.expireOverdue(now: clock.now)
+            let duration = clock.now.timeIntervalSince(started)
+            let status = "last tick \(Timestamp.format(started, in: TimeZone(identifier: "UTC")!)): due \(queued.due), sent \(delivered.sent), "
+                + "retrying \(delivered.retrying), failed \(delivered.failed + queued.failed), expired \(delivered.expired + queued.expired + expired), "
+                + String(format: "%.2f s", duration)
+            try? current.ledger.setMeta("last_tick_duration", String(duration))
+            notifier.notify("STATUS=" + status)
+            logger.info("tick", metadata: ["due": "\(queued.due)", "sent": "\(delivered.sent)", "retrying": "\(delivered.retrying)",
+                                           "failed": "\(delivered.failed + queued.failed)", "duration": "\(String(format: "%.3f", duration))"])
+        } catch {
+            // A store or ledger that fails (missing, locked, down) costs this tick only; the next one tries again.
+            logger.error("tick failed; retrying at the next tick", metadata: ["error": "\(error)"])
+            notifier.notify("STATUS=last tick failed: \(error)")
+        }
+    }
+
+    /// SIGHUP: load config and templates anew; a broken edit is reported and the running version stays.
+    private func reload() {
+        notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(DispatchTime.now().uptimeNanoseconds / 1000)")
+        do {
+            var next = try Self.load(configFile)
+            let state = loaded.outreach.configuration.state
+            if next.outreach.configuration.state != state {
+                // The lock and the open ledger belong to the old state database: keep using it.
+                logger.warning("[state] url changed; it takes effect at the next restart")
+                next.outreach.configuration.state = state
+                next.outreach.ledger = loaded.ledger
+                next.ledger = loaded.ledger
+            }
+            loaded = next
+            schedule(interval: loaded.outreach.configuration.schedule.interval)
+            logger.notice("reloaded configuration and templates", metadata: ["config": "\(configFile)"])
+        } catch let error as DiagnosticError {
+            for d in error.diagnostics { logger.error("reload refused; keeping the running configuration", metadata: ["problem": "\(d)"]) }
+        } catch {
+            logger.error("reload refused; keeping the running configuration", metadata: ["problem": "\(error)"])
+        }
+        notifier.notify("READY=1")
+    }
+
+    /// SIGTERM/SIGINT: no new tick or message; in-flight deliveries get `drain_timeout` to finish.
+    private func stop(signal sig: Int32) {
+        guard !stopping.withLock({ s in defer { s = true }; return s }) else { return }
+        notifier.notify("STOPPING=1")
+        let drain = loaded.outreach.configuration.schedule.drainTimeout
+        logger.notice("stopping", metadata: ["signal": "\(sig == SIGTERM ? "SIGTERM" : "SIGINT")", "drain_timeout": "\(drain)"])
+        watchdog?.cancel()
+        let idle = DispatchSemaphore(value: 0)
+        queue.async { [self] in
+            timer?.cancel()
+            idle.signal()
+        }
+        if idle.wait(timeout: .now() + .seconds(drain.seconds)) == .timedOut {
+            logger.warning("drain_timeout passed with deliveries in flight; they are retried with the same Message-ID at the next start")
+        }
+        finished.signal()
+    }
+
+    /// Pings systemd's watchdog at half its period while the loop is healthy: idle with its timer
+    /// due, or busy and making progress. A stuck loop stops the pings, and systemd restarts it.
+    private func startWatchdog() {
+        guard let period = notifier.watchdogInterval else { return }
+        let interval = Double(loaded.outreach.configuration.schedule.interval.seconds)
+        let t = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "outreachd.watchdog"))
+        t.schedule(deadline: .now(), repeating: .milliseconds(Int(period * 1000)))
+        t.setEventHandler { [self] in
+            let now = Date()
+            let healthy = health.withLock { h in
+                if h.busySince != nil { return now.timeIntervalSince(h.lastProgress) < period * 2 + 1 }
+                return now.timeIntervalSince(h.lastTickEnd) < interval + period * 2 + 1
+            }
+            if healthy { notifier.notify("WATCHDOG=1") } else { logger.critical("tick loop stuck; no longer pinging the watchdog") }
+        }
+        t.resume()
+        watchdog = t
+    }
+}

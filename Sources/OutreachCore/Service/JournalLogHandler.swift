@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+
+/// One line per event on stderr; under journald (`$JOURNAL_STREAM` set) each line starts with its
+/// syslog priority (`<3>` for error…) so the journal files it by level.
+///
+/// Metadata is printed as `key=value`; message bodies and secrets are never given to the logger
+/// above `debug` by outreachd.
+public struct JournalLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+    private let prefixPriority: Bool
+
+    public init(label: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.label = label
+        self.prefixPriority = !(environment["JOURNAL_STREAM"] ?? "").isEmpty
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// The syslog priority journald files a level under.
+    public static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: return 7
+        case .info: return 6
+        case .notice: return 5
+        case .warning: return 4
+        case .error: return 3
+        case .critical: return 2
+        }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quoted("\($0.value)"))" }.joined(separator: " ")
+        var line = prefixPriority ? "<\(Self.priority(event.level))>" : Timestamp.format(Date(), in: TimeZone(identifier: "UTC")!) + " "
+        line += "\(event.level) \(event.message)"
+        if !fields.isEmpty { line += " " + fields }
+        // One event, one line: a value with a line break must not split it (or forge another entry).
+        line = line.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r") + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    private static func quoted(_ value: String) -> String {
+        value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value
+    }
+}
