@@ -9,8 +9,10 @@ struct StatusCommand: ParsableCommand {
     )
 
     @OptionGroup var options: ConfigOption
-    @Option(help: "text or jsonl.")
-    var format: OutputFormat = .text
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, jsonl, prometheus }
+
+    @Option(help: "text, jsonl or prometheus (the text exposition format, for node_exporter's textfile collector).")
+    var format: Format = .text
     @Option(help: "How many recent problems to list.")
     var failures = 10
 
@@ -21,6 +23,10 @@ struct StatusCommand: ParsableCommand {
                 throw ValidationError("\(configuration.state): no state database yet (run `outreachd init` or `outreachd run --once`)")
             }
             let ledger = try SQLiteLedger(path: configuration.state.location, create: false)
+            if format == .prometheus {
+                print(try ledger.metrics(now: Date()).prometheusText, terminator: "")
+                return
+            }
             let counts = try ledger.counts()
             let problems = try ledger.recentProblems(limit: failures)
             let utc = TimeZone(identifier: "UTC")!
@@ -31,7 +37,7 @@ struct StatusCommand: ParsableCommand {
                     print(try json(["problem": ["key": p.key, "rule": p.rule, "state": p.state.rawValue, "attempts": p.attempts,
                                                 "error": p.lastError ?? "", "updated_at": Timestamp.format(p.updatedAt, in: utc)] as [String: Any]]))
                 }
-            case .text:
+            case .text, .prometheus:
                 let states = LedgerState.allCases
                 var rows: [[String]] = [["rule"] + states.map(\.rawValue)]
                 for rule in Set(counts.map(\.rule)).sorted() {
