@@ -9,7 +9,9 @@ TEST_APT_PACKAGES := python3 python3-venv openssl util-linux
 VENV         := .build-venv
 BIN          := .build/debug/outreachd
 
-.PHONY: all deps test-deps build release test demo clean
+PREFIX       ?= /usr/local
+
+.PHONY: all deps test-deps build release test demo install uninstall clean
 
 all: build
 
@@ -49,6 +51,14 @@ demo: build
 	$(BIN) preview --config $(DEMO_DIR)/outreachd.toml
 	$(BIN) run --once --config $(DEMO_DIR)/outreachd.toml
 	$(BIN) status --config $(DEMO_DIR)/outreachd.toml
+
+# Binary to $(PREFIX)/bin, unit to /etc/systemd/system, templates and example config to /etc/outreachd;
+# files the operator edited are kept (the new version goes beside them as FILE.new). DESTDIR is honoured.
+install: release
+	PREFIX=$(PREFIX) BIN=.build/release/outreachd sh systemd/install.sh install
+
+uninstall:
+	PREFIX=$(PREFIX) sh systemd/install.sh uninstall
 
 clean:
 	rm -rf .build $(DEMO_DIR)
