@@ -7,7 +7,7 @@ import Logging
 ///
 /// Every tick and reload runs on one serial queue, so ticks never overlap (a slow tick delays the
 /// next) and a reload swaps the configuration between ticks, never during one.
-public final class Daemon: @unchecked Sendable {  // `loaded` and `timer` are touched only on `queue`
+public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `reportedSkips` are touched only on `queue`; the rest is locked or immutable
     /// What a (re)load produces: everything a tick needs.
     struct Loaded {
         var outreach: Outreach
@@ -27,6 +27,8 @@ public final class Daemon: @unchecked Sendable {  // `loaded` and `timer` are to
     private let lock: InstanceLock
     private let stopping = Locked(false)
     private let health = Locked(Health())
+    /// The settings other threads (signals, watchdog) need, updated on every (re)load.
+    private let settings: Locked<Configuration.Schedule>
     private let finished = DispatchSemaphore(value: 0)
     /// Skipped store rows already logged: each is reported once per process, not every tick.
     private var reportedSkips: Set<String> = []
@@ -47,6 +49,7 @@ public final class Daemon: @unchecked Sendable {  // `loaded` and `timer` are to
         let loaded = try Self.load(configFile)
         self.lock = try InstanceLock(statePath: loaded.outreach.configuration.state.location)
         self.loaded = loaded
+        self.settings = Locked(loaded.outreach.configuration.schedule)
     }
 
     static func load(_ configFile: String) throws -> Loaded {
@@ -70,9 +73,10 @@ public final class Daemon: @unchecked Sendable {  // `loaded` and `timer` are to
             signals.append(source)
         }
         signals.append(hup)
-        signals.forEach { $0.resume() }
         queue.sync { schedule(interval: loaded.outreach.configuration.schedule.interval) }
         startWatchdog()
+        // Signals last: `stop` may then use everything set up above.
+        signals.forEach { $0.resume() }
         finished.wait()
         return 0
     }
@@ -143,6 +147,7 @@ public final class Daemon: @unchecked Sendable {  // `loaded` and `timer` are to
                 next.ledger = loaded.ledger
             }
             loaded = next
+            settings.withLock { $0 = next.outreach.configuration.schedule }
             schedule(interval: loaded.outreach.configuration.schedule.interval)
             logger.notice("reloaded configuration and templates", metadata: ["config": "\(configFile)"])
         } catch let error as DiagnosticError {
@@ -157,7 +162,7 @@ public final class Daemon: @unchecked Sendable {  // `loaded` and `timer` are to
     private func stop(signal sig: Int32) {
         guard !stopping.withLock({ s in defer { s = true }; return s }) else { return }
         notifier.notify("STOPPING=1")
-        let drain = loaded.outreach.configuration.schedule.drainTimeout
+        let drain = settings.withLock { $0.drainTimeout }
         logger.notice("stopping", metadata: ["signal": "\(sig == SIGTERM ? "SIGTERM" : "SIGINT")", "drain_timeout": "\(drain)"])
         watchdog?.cancel()
         let idle = DispatchSemaphore(value: 0)
@@ -175,11 +180,11 @@ public final class Daemon: @unchecked Sendable {  // `loaded` and `timer` are to
     /// due, or busy and making progress. A stuck loop stops the pings, and systemd restarts it.
     private func startWatchdog() {
         guard let period = notifier.watchdogInterval else { return }
-        let interval = Double(loaded.outreach.configuration.schedule.interval.seconds)
         let t = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "outreachd.watchdog"))
         t.schedule(deadline: .now(), repeating: .milliseconds(Int(period * 1000)))
         t.setEventHandler { [self] in
             let now = Date()
+            let interval = Double(settings.withLock { $0.interval.seconds })
             let healthy = health.withLock { h in
                 if h.busySince != nil { return now.timeIntervalSince(h.lastProgress) < period * 2 + 1 }
                 return now.timeIntervalSince(h.lastTickEnd) < interval + period * 2 + 1
