@@ -23,9 +23,7 @@ extension Outreach {
 
     /// Evaluates the rules at `now` and commits to the ledger, before any attempt, every message due
     /// (rendered) and every occurrence that expired since the last tick.
-    ///
-    /// With `dryRun` the messages are rendered and logged, and nothing is written.
-    public func queueDue(at now: Date, into ledger: SQLiteLedger, logger: Logger, dryRun: Bool = false) throws -> QueueReport {
+    public func queueDue(at now: Date, into ledger: SQLiteLedger, logger: Logger) throws -> QueueReport {
         let last = try ledger.lastTick()
         let downtime = last.map { min(max(0, now.timeIntervalSince($0)), Self.maximumCatchUp.timeInterval) } ?? 0
         let plan = try plan(at: now, lookback: TimeSpan(seconds: Int(downtime.rounded(.up))))
@@ -39,11 +37,6 @@ extension Outreach {
                 do {
                     let message = try render(entry)
                     items.append(outboxItem(entry, message: message, state: .queued, now: now))
-                    if dryRun {
-                        logger.info("would send", metadata: ["key": "\(entry.occurrence.key)", "rule": "\(entry.occurrence.rule.name)",
-                                                             "channel": "\(entry.channel.name)", "template": "\(message.template)"])
-                        logger.debug("rendered", metadata: ["key": "\(entry.occurrence.key)", "subject": "\(message.subject ?? "")", "body": "\(message.body)"])
-                    }
                 } catch {
                     report.failed += 1
                     logger.error("cannot render", metadata: ["key": "\(entry.occurrence.key)", "error": "\(error)"])
@@ -59,7 +52,6 @@ extension Outreach {
                 continue
             }
         }
-        guard !dryRun else { return report }
         let inserted = try ledger.enqueue(items)
         if inserted < items.count {
             logger.debug("keys already in the ledger (another instance got there first)", metadata: ["count": "\(items.count - inserted)"])

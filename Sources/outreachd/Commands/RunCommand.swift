@@ -18,7 +18,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
     @Flag(help: "One tick, then exit.")
     var once = false
-    @Flag(help: "Log the rendered messages; send and record nothing.")
+    @Flag(help: "Evaluate once and log the rendered messages (bodies at --log-level debug); send and record nothing.")
     var dryRun = false
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
@@ -32,13 +32,26 @@ struct RunCommand: ParsableCommand {
         }
         var pending = 0
         try withUserErrors {
-            let (outreach, ledger) = try Outreach.openForDelivery(configFile: options.path)
             let clock = SystemClock()
             if dryRun {
-                let report = try outreach.queueDue(at: clock.now, into: ledger, logger: logger, dryRun: true)
-                print("dry run: \(report.due) due, \(report.failed) could not be rendered; nothing sent or recorded")
+                // Read-only, like preview: the ledger is consulted, never created or written.
+                let outreach = try Outreach.open(configFile: options.path)
+                var rendered = 0
+                for entry in try outreach.plan(at: clock.now).due {
+                    let meta: Logger.Metadata = ["key": "\(entry.occurrence.key)", "rule": "\(entry.occurrence.rule.name)", "channel": "\(entry.channel.name)"]
+                    do {
+                        let message = try outreach.render(entry)
+                        rendered += 1
+                        logger.info("would send", metadata: meta.merging(["template": "\(message.template)"]) { $1 })
+                        logger.debug("rendered", metadata: meta.merging(["subject": "\(message.subject ?? "")", "body": "\(message.body)"]) { $1 })
+                    } catch {
+                        logger.error("cannot render", metadata: meta.merging(["error": "\(error)"]) { $1 })
+                    }
+                }
+                print("dry run: \(rendered) message\(rendered == 1 ? "" : "s") would be sent; nothing sent or recorded")
                 return
             }
+            let (outreach, ledger) = try Outreach.openForDelivery(configFile: options.path)
             let lock = try InstanceLock(statePath: outreach.configuration.state.location)
             defer { withExtendedLifetime(lock) {} }
             let recovered = try ledger.recoverInterrupted(now: clock.now)
