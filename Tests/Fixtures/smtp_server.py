@@ -73,7 +73,9 @@ def main():
         user, password = a.auth.split(":", 1)
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
         event("auth", ok=ok)
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers a refusal with 535 itself (its default, handled=True, sends
+        # no reply at all and leaves the client waiting for its command timeout).
+        return AuthResult(success=ok, handled=False)
 
     class CountingSMTP(SMTP):
         def connection_made(self, transport):

@@ -23,15 +23,11 @@ import Testing
     }
 
     func insertLedgerRow(_ config: String, key: String, rule: String, customerID: String, state: String, queuedAt: Date) throws {
-        let path = Paths.resolve("state.db", relativeTo: Paths.folder(of: config))
-        _ = try SQLiteLedger(path: path, create: true)
-        let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO outbox(key, rule, customer_id, channel, recipient, state, due_at, queued_at, updated_at, attempts)
-                VALUES (?, ?, ?, 'spool', 'someone@example.com', ?, ?, ?, ?, 1)
-                """, arguments: [key, rule, customerID, state, queuedAt.timeIntervalSince1970, queuedAt.timeIntervalSince1970, queuedAt.timeIntervalSince1970])
-        }
+        let ledger = try SQLiteLedger(path: Paths.resolve("state.db", relativeTo: Paths.folder(of: config)), create: true)
+        let item = OutboxItem(key: key, rule: rule, customerID: customerID, channel: "spool", recipient: "someone@example.com", recipientName: nil,
+                              subject: "s", body: "b", locale: "en", customerJSON: "{}", state: try #require(LedgerState(rawValue: state)),
+                              dueAt: queuedAt, deadline: queuedAt.addingTimeInterval(86_400), queuedAt: queuedAt, attempts: 1)
+        #expect(try ledger.enqueue([item]) == 1)
     }
 
     @Test(arguments: instants)

@@ -72,7 +72,8 @@ public struct EmailMessage: Sendable {
     private func mailbox(_ box: Mailbox, field: String) throws(MessageError) -> [String] {
         guard let name = box.name, !name.isEmpty else { return [box.address] }
         let checked = try HeaderValue.checked(name, field: field)
-        if MIMEEncoding.isPlainASCII(checked) {
+        // A quoted string cannot be folded: long names go as encoded words, like non-ASCII ones.
+        if MIMEEncoding.isPlainASCII(checked), checked.count <= 60 {
             let quoted = "\"" + checked.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
             return [quoted, "<\(box.address)>"]
         }
@@ -82,8 +83,12 @@ public struct EmailMessage: Sendable {
     /// Header words for unstructured text: ASCII words as they are, else encoded words.
     private func text(_ value: String, field: String) throws(MessageError) -> [String] {
         let checked = try HeaderValue.checked(value, field: field)
-        if MIMEEncoding.isPlainASCII(checked), !checked.contains("=?") {
-            return checked.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        // Plain words only when folding at their spaces loses nothing: no runs of spaces, no word
+        // too long for a line, nothing that looks like an encoded word. Otherwise encode it all.
+        let words = checked.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        if MIMEEncoding.isPlainASCII(checked), !checked.contains("=?"), !words.contains(where: \.isEmpty) || checked.isEmpty,
+           !words.contains(where: { $0.count > 60 }) {
+            return words.filter { !$0.isEmpty }
         }
         return MIMEEncoding.encodedWords(checked)
     }

@@ -43,15 +43,16 @@ public enum MIMEEncoding {
         text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
-    /// `text` as one or more RFC 2047 `=?utf-8?B?…?=` words of at most 75 characters each,
+    /// `text` as one or more RFC 2047 `=?utf-8?B?…?=` words of at most 68 characters each,
     /// separated by folding white space, never splitting a character (a grapheme, even) between words.
     public static func encodedWords(_ text: String) -> [String] {
-        // 75 - len("=?utf-8?B?") - len("?=") = 63 base64 characters → 45 bytes of UTF-8 per word.
+        // 42 bytes of UTF-8 → 56 base64 characters → a 68-character word, so even the first word
+        // fits on a `Subject: ` line within 78 characters.
         var words: [String] = []
         var chunk = Data()
         for character in text {
             let bytes = Data(String(character).utf8)
-            if chunk.count + bytes.count > 45, !chunk.isEmpty {
+            if chunk.count + bytes.count > 42, !chunk.isEmpty {
                 words.append("=?utf-8?B?" + chunk.base64EncodedString() + "?=")
                 chunk = Data()
             }

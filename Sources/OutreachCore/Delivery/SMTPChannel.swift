@@ -47,7 +47,7 @@ public struct SMTPChannel: Channel {
         static func classify(_ response: Curl.Response) -> DeliveryResult {
             switch response.failure {
             case nil:
-                return .sent(reply: response.serverLines.last ?? "\(response.responseCode)")
+                return .sent(reply: response.replyLine ?? "\(response.responseCode)")
             case .connection?, .setup?:
                 return .temporaryFailure(response.failureText)
             case .reply?:

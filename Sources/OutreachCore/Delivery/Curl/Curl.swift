@@ -42,9 +42,13 @@ final class Curl {
             }
         }
 
+        /// The server's reply line for `responseCode` (after a refusal libcurl says QUIT, so the very
+        /// last line is usually `221 Bye`).
+        var replyLine: String? { serverLines.last { $0.hasPrefix(String(responseCode)) } }
+
         /// A description for logs and the ledger, never empty.
         var failureText: String {
-            if let line = serverLines.last, responseCode >= 400 { return line }
+            if let line = replyLine, responseCode >= 400 { return line }
             let message = String(cString: curl_easy_strerror(code))
             return errorText.isEmpty ? message : "\(message): \(errorText)"
         }
