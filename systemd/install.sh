@@ -59,6 +59,8 @@ uninstall)
     rm -f "$DESTDIR$PREFIX/bin/outreachd" && echo "removed $DESTDIR$PREFIX/bin/outreachd"
     remove "$UNIT"
     for t in "$ETC"/templates/*.txt; do [ -e "$t" ] && remove "$t"; done
+    # Updates offered beside edited files are of no use once outreachd is gone.
+    rm -f "$ETC"/templates/*.txt.new "$UNIT.new"
     rmdir "$ETC/templates" 2>/dev/null || true
     rm -rf "$DESTDIR$PREFIX/share/doc/outreachd" "$SHARE"
     echo "kept $ETC/outreachd.toml and the state in /var/lib/outreachd (remove them by hand if you want them gone)"

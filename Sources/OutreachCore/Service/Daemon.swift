@@ -97,8 +97,9 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
         let started = clock.now
         health.withLock { $0.busySince = started; $0.lastProgress = started }
         defer { health.withLock { $0.busySince = nil; $0.lastTickEnd = Date() } }
-        let current = loaded
         do {
+            try refreshStore()
+            let current = loaded
             let queued = try current.outreach.queueDue(at: started, into: current.ledger, logger: logger)
             for row in queued.skipped where reportedSkips.count < 100_000 && reportedSkips.insert(row).inserted {
                 logger.notice("store row skipped", metadata: ["row": "\(row)"])
@@ -131,6 +132,14 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
             logger.error("tick failed; retrying at the next tick", metadata: ["error": "\(error)"])
             notifier.notify("STATUS=last tick failed: \(error)")
         }
+    }
+
+    /// Fails the tick if the store file is gone; reopens it if it was replaced (say, by an export
+    /// renamed over it), so the tick reads what is on disk now. On `queue`.
+    private func refreshStore() throws {
+        guard let store = loaded.outreach.store as? SQLiteCustomerStore, try store.checkFile() == .replaced else { return }
+        loaded.outreach.store = try SQLiteCustomerStore(path: store.path)
+        logger.notice("the store file was replaced; reopened it", metadata: ["store": "\(store.path)"])
     }
 
     /// SIGHUP: load config and templates anew; a broken edit is reported and the running version stays.

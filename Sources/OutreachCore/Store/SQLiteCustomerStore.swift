@@ -5,6 +5,8 @@ import GRDB
 public final class SQLiteCustomerStore: CustomerStore, Sendable {
     public let path: String
     let queue: DatabaseQueue
+    /// The file opened (device and inode), to notice a store replaced or removed under a running daemon.
+    private let identity: FileIdentity?
 
     /// Opens an existing store. `readOnly` is how every command but `init` and `import` opens it.
     public init(path: String, readOnly: Bool = true) throws {
@@ -18,6 +20,30 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
             throw StoreError.unreadable(path, error)
         }
         self.path = path
+        self.identity = FileIdentity(path)
+    }
+
+    /// Whether `path` still names the file this store opened.
+    ///
+    /// An export job that writes a new file and renames it over the old one, or deletes it, leaves
+    /// an open connection reading the old inode; the daemon checks this before each tick.
+    public func checkFile() throws -> FileCheck {
+        guard let now = FileIdentity(path) else { throw StoreError.missing(path) }
+        return now == identity ? .same : .replaced
+    }
+
+    public enum FileCheck: Sendable { case same, replaced }
+
+    struct FileIdentity: Equatable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+
+        init?(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
     }
 
     /// Creates the store file if needed, with the schema and indexes.
