@@ -51,6 +51,9 @@ install)
     else
         install -m 0644 examples/outreachd.toml "$ETC/outreachd.toml" && echo "installed $ETC/outreachd.toml (edit it, then: outreachd check)"
     fi
+    # The unit's LoadCredential= needs the files to exist; outreachd refuses an empty one that a channel uses.
+    install -d -m 0700 "$ETC/credentials"
+    for c in smtp sms; do [ -e "$ETC/credentials/$c" ] || install -m 0600 /dev/null "$ETC/credentials/$c"; done
     mv "$SUMS.next" "$SUMS"
     if [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
     ;;
@@ -63,7 +66,7 @@ uninstall)
     rm -f "$ETC"/templates/*.txt.new "$UNIT.new"
     rmdir "$ETC/templates" 2>/dev/null || true
     rm -rf "$DESTDIR$PREFIX/share/doc/outreachd" "$SHARE"
-    echo "kept $ETC/outreachd.toml and the state in /var/lib/outreachd (remove them by hand if you want them gone)"
+    echo "kept $ETC/outreachd.toml, $ETC/credentials and the state in /var/lib/outreachd (remove them by hand if you want them gone)"
     if [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
     ;;
 *)

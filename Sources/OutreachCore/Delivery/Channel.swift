@@ -33,7 +33,10 @@ public struct ChannelEnvironment: Sendable {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
                 throw MessageError("\(file): cannot read the secret file")
             }
-            return text.trimmingCharacters(in: .newlines)
+            let secret = text.trimmingCharacters(in: .newlines)
+            // An empty file is a secret not yet filled in: sending unsigned or unauthenticated would be worse than stopping.
+            guard !secret.isEmpty else { throw MessageError("\(file): the secret file is empty; write the secret into it") }
+            return secret
         }
         return environment[variable]
     }
