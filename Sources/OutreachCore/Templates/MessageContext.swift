@@ -34,27 +34,18 @@ enum MessageContext {
     }
 
     /// A long date in the locale's own calendar (Thai: Buddhist era).
+    ///
+    /// Format styles are values that cache their ICU formatter, so a tick rendering thousands of
+    /// messages does not build a formatter per message.
     static func formatDate(_ date: Date, zone: TimeZone, locale: Locale) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = locale
-        formatter.calendar = Calendar(identifier: locale.calendar.identifier)
-        formatter.timeZone = zone
-        formatter.dateStyle = .long
-        formatter.timeStyle = .none
-        return formatter.string(from: date)
+        date.formatted(Date.FormatStyle(date: .long, time: .omitted, locale: locale, calendar: Calendar(identifier: locale.calendar.identifier), timeZone: zone))
     }
 
     static func formatAmount(_ amount: Double, currency: String?, locale: Locale) -> String {
-        let formatter = NumberFormatter()
-        formatter.locale = locale
         if let currency, currency.count == 3 {
-            formatter.numberStyle = .currency
-            formatter.currencyCode = currency.uppercased()
-        } else {
-            formatter.numberStyle = .decimal
-            formatter.maximumFractionDigits = 2
+            return amount.formatted(.currency(code: currency.uppercased()).locale(locale))
         }
-        return formatter.string(from: NSNumber(value: amount)) ?? String(amount)
+        return amount.formatted(.number.precision(.fractionLength(0...2)).locale(locale))
     }
 
     /// Looks up a dotted name in the nested values.
