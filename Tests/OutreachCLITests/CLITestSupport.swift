@@ -1,4 +1,5 @@
 import Foundation
+import OutreachTestSupport
 import Testing
 
 /// Where the package and the built binary are: this file is Tests/OutreachCLITests/CLITestSupport.swift.
@@ -10,24 +11,6 @@ enum CLI {
     static let templates = packageRoot + "/templates"
     /// Long enough for a debug build on a slow machine; a hung command fails the test instead of the run.
     static let timeout: TimeInterval = 60
-}
-
-/// What one run of the binary did.
-struct CLIResult: CustomStringConvertible {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    /// Killed by a signal (a crash, or the timeout).
-    var crashed: Bool
-
-    var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
-
-    var description: String { "exit \(status)\(crashed ? " (signal)" : "")\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
-
-    /// No Swift runtime trap or backtrace reached the user.
-    var hasNoStackTrace: Bool {
-        !crashed && ["Fatal error", "Stack dump", "Current stack trace", "Backtrace", "Program crashed", "💣"].allSatisfy { !stderr.contains($0) && !stdout.contains($0) }
-    }
 }
 
 /// Runs the built `outreachd` with `arguments`, capturing stdout, stderr and the exit status.
@@ -42,76 +25,18 @@ func outreachd(_ arguments: [String], in directory: String? = nil, environment e
         Issue.record("\(CLI.binary) is not built; run `swift build --build-tests` first", sourceLocation: sourceLocation)
         return CLIResult(status: -1, stdout: "", stderr: "", crashed: true)
     }
-    let scratch = CLITemporaryFolder()
-    let outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    defer { try? out.close(); try? err.close() }
-
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: launcher.first ?? CLI.binary)
-    process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [CLI.binary] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? scratch.path)
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "OUTREACHD_CONFIG")
     environment.merge(extra) { _, new in new }
-    process.environment = environment
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = out
-    process.standardError = err
-
-    let finished = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in finished.signal() }
-    try process.run()
-    if finished.wait(timeout: .now() + CLI.timeout) == .timedOut {
-        process.terminate()
-        finished.wait()
+    let scratch = TemporaryFolder()
+    let run = try runProcess(launcher.first ?? CLI.binary, launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [CLI.binary] + arguments,
+                             in: directory ?? scratch.path, environment: environment, timeout: CLI.timeout)
+    if run.timedOut {
         Issue.record("outreachd \(arguments.joined(separator: " ")) did not finish within \(Int(CLI.timeout))s", sourceLocation: sourceLocation)
     }
-    let stdout = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
-    let stderr = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
-    return CLIResult(status: process.terminationStatus, stdout: stdout, stderr: stderr,
-                     crashed: process.terminationReason == .uncaughtSignal)
+    return run.result
 }
 
-/// A temporary folder, removed when released.
-final class CLITemporaryFolder: @unchecked Sendable {  // immutable after init
-    let path: String
-
-    init() {
-        let template = NSTemporaryDirectory() + "outreachd-cli-XXXXXX"
-        var bytes = Array(template.utf8CString)
-        guard mkdtemp(&bytes) != nil else { fatalError("mkdtemp failed") }
-        path = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) -> String {
-        let p = file(name)
-        try? FileManager.default.createDirectory(atPath: URL(fileURLWithPath: p).deletingLastPathComponent().path, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
-        return p
-    }
-
-    /// Every file under the folder with its bytes, to prove a command wrote nothing.
-    func snapshot() -> [String: Data] {
-        var files: [String: Data] = [:]
-        guard let walker = FileManager.default.enumerator(atPath: path) else { return files }
-        while let relative = walker.nextObject() as? String {
-            let full = file(relative)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else { continue }
-            files[relative + (isDirectory.boolValue ? "/" : "")] = isDirectory.boolValue ? Data() : FileManager.default.contents(atPath: full) ?? Data()
-        }
-        return files
-    }
-}
 
 /// A demo folder written by the binary itself (`init --demo`), its dates placed around `CLIDemo.now`.
 struct CLIDemo {
@@ -119,7 +44,7 @@ struct CLIDemo {
     static let now = "2026-11-23T10:00:00Z"
     static let rules = ["birthday", "ticket_follow_up", "satisfaction", "check_in", "we_miss_you"]
 
-    let folder = CLITemporaryFolder()
+    let folder = TemporaryFolder()
     var dir: String { folder.file("demo") }
     var config: String { dir + "/outreachd.toml" }
 

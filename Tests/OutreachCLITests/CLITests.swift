@@ -1,4 +1,5 @@
 import Foundation
+import OutreachTestSupport
 import OutreachCore
 import Testing
 
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func testMissingConfigFileIsExitOneNamingTheFile() throws {
-        let folder = CLITemporaryFolder()
+        let folder = TemporaryFolder()
         let path = folder.file("nope.toml")
         for command in [["check"], ["preview"], ["explain", "--customer", "C001"], ["forecast", "--days", "7"]] {
             let result = try outreachd(command + ["--config", path])
@@ -79,7 +80,7 @@ import Testing
     }
 
     @Test func testInitDemoRefusesAFolderThatIsNotADemo() throws {
-        let folder = CLITemporaryFolder()
+        let folder = TemporaryFolder()
         folder.write("mine/notes.txt", "keep")
         let result = try outreachd(["init", "--demo", "--dir", folder.file("mine"), "--templates", CLI.templates])
         #expect(result.status == 1, "\(result)")

@@ -463,7 +463,7 @@ import Glibc
 
     @Test func testSystemdAnalyzeVerifyAcceptsTheUnit() throws {
         let analyze = try #require(Self.systemdAnalyze())
-        let folder = CLITemporaryFolder()
+        let folder = TemporaryFolder()
         let unit = try Self.unitCopy(in: folder)
         let result = try runTool(analyze, ["verify", unit], in: folder.path)
         #expect(result.status == 0, "\(result)")
@@ -473,7 +473,7 @@ import Glibc
 
     @Test func testSystemdAnalyzeSecurityExposureIsAtMostTwo() throws {
         let analyze = try #require(Self.systemdAnalyze())
-        let folder = CLITemporaryFolder()
+        let folder = TemporaryFolder()
         let unit = try Self.unitCopy(in: folder)
         let result = try runTool(analyze, ["security", "--offline=yes", "--no-pager", unit], in: folder.path)
         #expect(result.status == 0, "\(result)")
@@ -487,7 +487,7 @@ import Glibc
     // MARK: install.sh
 
     @Test func testInstallScriptInstallsKeepsEditsAndUninstallsWhatIsUnedited() throws {
-        let dest = CLITemporaryFolder()
+        let dest = TemporaryFolder()
         let env = ["DESTDIR": dest.path, "BIN": ".build/debug/outreachd", "PREFIX": "/usr/local"]
         let root = CLI.packageRoot
         let first = try runTool("/bin/sh", ["systemd/install.sh", "install"], in: root, environment: env)
@@ -698,7 +698,7 @@ extension DaemonTests {
     }
 
     /// A copy of systemd/outreachd.service whose ExecStart/ExecStartPre run the built binary.
-    static func unitCopy(in folder: CLITemporaryFolder) throws -> String {
+    static func unitCopy(in folder: TemporaryFolder) throws -> String {
         let text = try String(contentsOfFile: CLI.packageRoot + "/systemd/outreachd.service", encoding: .utf8)
         let rewritten = text.components(separatedBy: "\n").map { line -> String in
             guard line.hasPrefix("ExecStart=") || line.hasPrefix("ExecStartPre=") else { return line }
@@ -712,35 +712,15 @@ extension DaemonTests {
 /// Runs `executable arguments` to completion (bounded), capturing its output.
 private func runTool(_ executable: String, _ arguments: [String], in directory: String, environment extra: [String: String] = [:],
                      timeout: TimeInterval = 60, sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIResult {
-    let scratch = CLITemporaryFolder()
-    let outPath = scratch.write("stdout", ""), errPath = scratch.write("stderr", "")
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    defer { try? out.close(); try? err.close() }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var environment = ProcessInfo.processInfo.environment
     environment["SYSTEMD_COLORS"] = "0"
     environment["SYSTEMD_PAGER"] = ""
     environment.merge(extra) { _, new in new }
-    process.environment = environment
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = out
-    process.standardError = err
-    let finished = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in finished.signal() }
-    try process.run()
-    if finished.wait(timeout: .now() + timeout) == .timedOut {
-        process.terminate()
-        finished.wait()
+    let run = try runProcess(executable, arguments, in: directory, environment: environment, timeout: timeout)
+    if run.timedOut {
         Issue.record("\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s", sourceLocation: sourceLocation)
     }
-    return CLIResult(status: process.terminationStatus,
-                     stdout: String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self),
-                     stderr: String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self),
-                     crashed: process.terminationReason == .uncaughtSignal)
+    return run.result
 }
 
 /// A parser and checker for the Prometheus text exposition format (version 0.0.4).

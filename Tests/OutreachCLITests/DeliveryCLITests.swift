@@ -241,7 +241,7 @@ private struct DeliveryDemo {
         demo = try CLIDemo(at: formatter.string(from: Date()), sourceLocation: sourceLocation)
     }
 
-    var folder: CLITemporaryFolder { demo.folder }
+    var folder: TemporaryFolder { demo.folder }
     var dir: String { demo.dir }
     var config: String { demo.config }
 
@@ -322,19 +322,3 @@ private struct StatusTable {
     }
 }
 
-/// A loopback TCP port nobody listens on: bound to pick it, then closed again.
-private func closedLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    try #require(fd >= 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    try #require(bound == 0)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    try #require(named == 0)
-    return Int(UInt16(bigEndian: address.sin_port))
-}

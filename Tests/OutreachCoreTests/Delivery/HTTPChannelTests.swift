@@ -117,23 +117,6 @@ extension ServerProcess {
     }
 }
 
-/// A loopback TCP port nobody listens on: bound to pick it, then closed again.
-func closedLoopbackPortForHTTP() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    try #require(fd >= 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    try #require(bound == 0)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    try #require(named == 0)
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// A `whsec_` secret: base64 of 24 random-looking bytes, as Standard Webhooks providers issue them.
 let whsecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -461,7 +444,7 @@ let whsecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     }
 
     @Test func testUnreachablePortRetries() throws {
-        let port = try closedLoopbackPortForHTTP()
+        let port = try closedLoopbackPort()
         let deployment = try HTTPDeployment(port: port, secret: whsecSecret)
         let tick = try deployment.tick()
         #expect(tick.delivered.retrying == 1, "\(tick.delivered)")

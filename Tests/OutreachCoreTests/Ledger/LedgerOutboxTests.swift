@@ -1,4 +1,5 @@
 import Foundation
+import OutreachTestSupport
 import GRDB
 import Testing
 @testable import OutreachCore

@@ -1,4 +1,5 @@
 import Foundation
+import OutreachTestSupport
 import Testing
 @testable import OutreachCore
 

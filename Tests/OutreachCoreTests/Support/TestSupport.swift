@@ -1,30 +1,7 @@
 import Foundation
+import OutreachTestSupport
 import GRDB
 @testable import OutreachCore
-
-/// A temporary folder per test, removed when the value is released.
-final class TemporaryFolder: @unchecked Sendable {  // immutable after init
-    let path: String
-
-    init() {
-        let template = NSTemporaryDirectory() + "outreachd-test-XXXXXX"
-        var bytes = Array(template.utf8CString)
-        guard mkdtemp(&bytes) != nil else { fatalError("mkdtemp failed") }
-        path = String(cString: bytes)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) -> String {
-        let p = file(name)
-        try? FileManager.default.createDirectory(atPath: Paths.folder(of: p), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
-        return p
-    }
-}
 
 /// An instant from an ISO 8601 literal; crashes the test on a typo, which is what we want.
 func at(_ text: String) -> Date {
