@@ -39,20 +39,26 @@ public final class Deliverer: Sendable {
         public init() {}
 
         public var attempted: Int { sent + retrying + failed + expired }
+
+        public static func += (total: inout Report, pass: Report) {
+            total.sent += pass.sent
+            total.retrying += pass.retrying
+            total.failed += pass.failed
+            total.expired += pass.expired
+        }
     }
 
-    /// Sends every row due now, in batches of `batch`, until none is left; returns the outcomes' counts.
+    /// Sends every row due now, in batches of `batch`, until none is left or `deadline` has passed;
+    /// returns the outcomes' counts.
     ///
-    /// A row retried within this call is not due again until its backoff, so this ends.
-    public func deliverAllDue(batch: Int = 10_000) throws -> Report {
+    /// A row retried within this call is not due again until its backoff, so this ends. The daemon
+    /// passes a deadline so a large backlog never holds up the next evaluation.
+    public func deliverAllDue(batch: Int = 10_000, deadline: Date? = nil) throws -> Report {
         var total = Report()
         while !isStopping() {
-            let report = try deliverDue(limit: batch)
-            total.sent += report.sent
-            total.retrying += report.retrying
-            total.failed += report.failed
-            total.expired += report.expired
-            if report.attempted < batch { return total }
+            let pass = try deliverDue(limit: batch)
+            total += pass
+            if pass.attempted < batch || deadline.map({ clock.now > $0 }) == true { break }
         }
         return total
     }

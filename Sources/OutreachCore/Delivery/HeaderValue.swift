@@ -8,9 +8,17 @@ public struct MessageError: Error, Sendable, CustomStringConvertible {
 enum HeaderValue {
     /// Refuses CR, LF and every other control character: no customer data can add a header.
     static func checked(_ value: String, field: String) throws(MessageError) -> String {
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
+        if value.containsLineBreakOrControl {
             throw MessageError("the \(field) header would contain a line break or control character from the data; refused")
         }
         return value
+    }
+}
+
+extension String {
+    /// CR, LF, any other control character, or a Unicode line/paragraph separator: what data must
+    /// never carry into a header line (or a single-line store field).
+    var containsLineBreakOrControl: Bool {
+        unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }
     }
 }

@@ -25,7 +25,7 @@ public struct Mailbox: Sendable, Hashable {
     static func isValidAddress(_ address: String) -> Bool {
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
-            && !address.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == "<" || $0 == ">" }
+            && !address.containsLineBreakOrControl && !address.unicodeScalars.contains { $0.properties.isWhitespace || $0 == "<" || $0 == ">" }
     }
 
     /// The domain part, for Message-IDs.

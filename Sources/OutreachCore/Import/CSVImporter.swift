@@ -94,7 +94,7 @@ public enum CSVImporter {
     private static func value(_ raw: String, column: String, table: Table) throws -> DatabaseValueConvertible? {
         let text = raw.trimmingCharacters(in: .whitespaces)
         let freeText = column == "item" || column == "subject"
-        if !freeText, text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if !freeText, text.containsLineBreakOrControl {
             throw Problem(message: "contains a line break or control character")
         }
         if text.isEmpty {

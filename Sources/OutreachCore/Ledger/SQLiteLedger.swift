@@ -91,7 +91,7 @@ public final class SQLiteLedger: LedgerReader, Sendable {
         var result: [String: LedgerRecord] = [:]
         try queue.read { db in
             for chunk in keys.chunked(500) {
-                let sql = "SELECT key, state, queued_at, updated_at FROM outbox WHERE key IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ",") + ")"
+                let sql = "SELECT key, state, queued_at, updated_at FROM outbox WHERE key IN " + sqlList(chunk.count)
                 for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
                     let key: String = row[0]
                     result[key] = LedgerRecord(key: key, state: LedgerState(rawValue: row[1]) ?? .failed,
@@ -106,8 +106,7 @@ public final class SQLiteLedger: LedgerReader, Sendable {
         var result: [String: [Date]] = [:]
         try queue.read { db in
             for chunk in customerIDs.chunked(500) {
-                let sql = "SELECT customer_id, queued_at FROM outbox WHERE state IN ('queued', 'sending', 'sent', 'retry') AND customer_id IN ("
-                    + Array(repeating: "?", count: chunk.count).joined(separator: ",") + ") AND queued_at > ?"
+                let sql = "SELECT customer_id, queued_at FROM outbox WHERE state IN ('queued', 'sending', 'sent', 'retry') AND customer_id IN " + sqlList(chunk.count) + " AND queued_at > ?"
                 var arguments = StatementArguments(chunk)
                 arguments += [since.timeIntervalSince1970]
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
@@ -122,7 +121,7 @@ public final class SQLiteLedger: LedgerReader, Sendable {
         var result: Set<String> = []
         try queue.read { db in
             for chunk in addresses.chunked(500) {
-                let sql = "SELECT address FROM suppressions WHERE address IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ",") + ")"
+                let sql = "SELECT address FROM suppressions WHERE address IN " + sqlList(chunk.count)
                 for address in try String.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) { result.insert(address.lowercased()) }
             }
         }

@@ -107,17 +107,8 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
             let deliverer = Deliverer(ledger: current.ledger, channels: current.channels, clock: clock, logger: logger,
                                       isStopping: { [stopping] in stopping.withLock { $0 } },
                                       onProgress: { [health] in health.withLock { $0.lastProgress = Date() } })
-            var delivered = Deliverer.Report()
-            let budget = Double(current.outreach.configuration.schedule.interval.seconds)
-            let batch = 500
-            while !stopping.withLock({ $0 }) {
-                let pass = try deliverer.deliverDue(limit: batch)
-                delivered.sent += pass.sent
-                delivered.retrying += pass.retrying
-                delivered.failed += pass.failed
-                delivered.expired += pass.expired
-                if pass.attempted < batch || clock.now.timeIntervalSince(started) > budget { break }
-            }
+            let delivered = try deliverer.deliverAllDue(
+                batch: 500, deadline: started.addingTimeInterval(current.outreach.configuration.schedule.interval.timeInterval))
             let expired = try current.ledger.expireOverdue(now: clock.now)
             let duration = clock.now.timeIntervalSince(started)
             let status = "last tick \(Timestamp.format(started, in: TimeZone(identifier: "UTC")!)): due \(queued.due), sent \(delivered.sent), "

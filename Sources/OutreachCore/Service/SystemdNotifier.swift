@@ -25,8 +25,6 @@ public final class SystemdNotifier: Sendable {
         }
     }
 
-    public var isActive: Bool { address != nil }
-
     /// Sends `state` (e.g. `"READY=1\nSTATUS=…"`); returns whether the datagram went out.
     @discardableResult
     public func notify(_ state: String) -> Bool {

@@ -79,7 +79,7 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         }
         guard !monthDays.isEmpty else { return [] }
         let days = monthDays.sorted()
-        var sql = Self.birthdaySQL + "(" + Array(repeating: "?", count: days.count).joined(separator: ",") + ")"
+        var sql = Self.birthdaySQL + sqlList(days.count)
         var arguments = StatementArguments(days)
         if let customerID { sql += " AND id = ?"; arguments += [customerID] }
         return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.customer) }
@@ -89,7 +89,7 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         var result: [String: Customer] = [:]
         try read { db in
             for chunk in ids.chunked(500) {
-                let sql = "SELECT * FROM customers WHERE id IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ",") + ")"
+                let sql = "SELECT * FROM customers WHERE id IN " + sqlList(chunk.count)
                 for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
                     let c = Self.customer(row)
                     result[c.id] = c
@@ -111,7 +111,7 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         var result: [String: Double] = [:]
         try read { db in
             for chunk in ids.chunked(500) {
-                let sql = Self.spendSQL + "(" + Array(repeating: "?", count: chunk.count).joined(separator: ",") + ") GROUP BY customer_id"
+                let sql = Self.spendSQL + sqlList(chunk.count) + " GROUP BY customer_id"
                 for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
                     if let id = Self.text(row[0]) { result[id] = Self.number(row[1]) ?? 0 }
                 }
@@ -132,7 +132,7 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         var result: Set<String> = []
         try read { db in
             for chunk in ids.chunked(500) {
-                let sql = Self.openTicketsSQL + "(" + Array(repeating: "?", count: chunk.count).joined(separator: ",") + ")"
+                let sql = Self.openTicketsSQL + sqlList(chunk.count)
                 for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
                     if let id = Self.text(row[0]) { result.insert(id) }
                 }
@@ -214,6 +214,11 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         return Ticket(id: t("id") ?? "", customerID: t("customer_id") ?? "", subject: t("subject"), status: t("status") ?? "",
                       openedAt: t("opened_at") ?? "", updatedAt: t("updated_at") ?? "", solvedAt: t("solved_at"))
     }
+}
+
+/// `(?, ?, …)` with `count` parameters, for `IN` lists (callers chunk to 500 to stay under SQLite's limit).
+func sqlList(_ count: Int) -> String {
+    "(" + Array(repeating: "?", count: count).joined(separator: ",") + ")"
 }
 
 extension Array {

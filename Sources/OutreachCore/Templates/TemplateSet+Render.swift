@@ -12,7 +12,7 @@ extension TemplateSet {
             throw RenderError("no template \(occurrence.rule.template).txt in \(folder)")
         }
         let values = MessageContext.values(for: occurrence, configuration: configuration)
-        let missing = requiredVariables(template, locale: template.locale).filter {
+        let missing = template.required.filter {
             let v = MessageContext.value($0, in: values)
             return v == nil || (v as? String)?.isEmpty == true
         }
@@ -23,7 +23,7 @@ extension TemplateSet {
         var subject: String?
         if let s = template.subject {
             let rendered = s.render(values, library: library).trimmingCharacters(in: .whitespaces)
-            if rendered.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
+            if rendered.containsLineBreakOrControl {
                 throw RenderError("the subject from \(template.path) would contain a line break or control character taken from the data; refused")
             }
             subject = rendered

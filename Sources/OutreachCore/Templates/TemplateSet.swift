@@ -18,6 +18,9 @@ public struct TemplateSet: Sendable {
         var tags: [TemplateTag]
         /// The line the subject's text starts on (it is always line 1) and where the body starts.
         var bodyFirstLine: Int
+        /// Variables printed outside any section (partials included): each needs a value to render.
+        /// Worked out once at load, not per message.
+        var required: Set<String> = []
     }
 
     public let folder: String
@@ -48,6 +51,10 @@ public struct TemplateSet: Sendable {
             }
         }
         set.buildLibraries()
+        let required = set.files.mapValues { variants in variants.mapValues { set.requiredVariables($0, locale: $0.locale) } }
+        for (name, variants) in required {
+            for (locale, names) in variants { set.files[name]?[locale]?.required = names }
+        }
         return (set, diagnostics)
     }
 
