@@ -47,7 +47,7 @@ test: test-deps
 	$(SWIFT) test --skip-build
 
 demo: build
-	$(BIN) init --demo --dir $(DEMO_DIR)
+	$(BIN) init --demo --replace --dir $(DEMO_DIR)
 	$(BIN) check --config $(DEMO_DIR)/outreachd.toml
 	$(BIN) preview --config $(DEMO_DIR)/outreachd.toml
 	$(BIN) run --once --config $(DEMO_DIR)/outreachd.toml

@@ -2,8 +2,8 @@ import Foundation
 
 /// `outreachd check`: every problem with the configuration, the templates and the store schema.
 public enum Checker {
-    /// All problems found, in file order; empty when everything is usable.
-    public static func check(configFile: String) -> [Diagnostic] {
+    /// All problems found, in file order, errors and warnings; no error when everything is usable.
+    public static func check(configFile: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> [Diagnostic] {
         let (configuration, configProblems) = ConfigurationLoader.read(file: configFile)
         var problems = configProblems
         guard let configuration else { return problems }
@@ -16,14 +16,20 @@ public enum Checker {
         case .sqlite:
             do {
                 problems += try SQLiteCustomerStore(path: configuration.store.location).schemaDiagnostics()
+            } catch let error as any FileError {
+                problems.append(error.diagnostic)
             } catch {
                 problems.append(Diagnostic(file: configuration.store.location, line: nil, "\(error)"))
             }
         case .postgres:
             problems.append(Diagnostic(file: configFile, line: nil, "[store] url: PostgreSQL stores are not supported yet"))
         }
-        if configuration.state.kind == .sqlite, FileManager.default.fileExists(atPath: configuration.state.location) {
-            do { _ = try SQLiteLedger(path: configuration.state.location, create: false) } catch {
+        problems += configuration.prepareChannels(environment: environment).diagnostics
+        if configuration.state.kind == .sqlite {
+            // `run` refuses a missing or empty ledger; `check` (the unit's ExecStartPre) says so first.
+            do { _ = try SQLiteLedger(path: configuration.state.location, access: .read) } catch let error as any FileError {
+                problems.append(error.diagnostic)
+            } catch {
                 problems.append(Diagnostic(file: configuration.state.location, line: nil, "\(error)"))
             }
         }

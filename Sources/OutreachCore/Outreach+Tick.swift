@@ -76,11 +76,11 @@ extension Outreach {
                           dueAt: entry.occurrence.due, deadline: entry.occurrence.deadline, queuedAt: now)
     }
 
-    /// The channels of the configuration, with their secrets read.
-    public func makeChannels(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String: any Channel] {
-        let context = ChannelEnvironment(templates: configuration.templates, environment: environment)
-        var channels: [String: any Channel] = [:]
-        for (name, channel) in configuration.channels { channels[name] = try channel.makeChannel(environment: context) }
+    /// The channels of the configuration, with their secrets read; throws when any cannot deliver.
+    public func makeChannels(environment: [String: String] = ProcessInfo.processInfo.environment) throws(DiagnosticError) -> [String: any Channel] {
+        let (channels, diagnostics) = configuration.prepareChannels(environment: environment)
+        let errors = diagnostics.filter(\.isError)
+        guard errors.isEmpty else { throw DiagnosticError(errors) }
         return channels
     }
 }

@@ -10,6 +10,8 @@ public struct Outreach: Sendable {
     public var store: any CustomerStore
     public var ledger: any LedgerReader
     public var rules: [any Rule]
+    /// Set when the ledger is missing or empty and was read as empty (read-only commands only).
+    public var ledgerNotice: String?
 
     public init(configuration: Configuration, templates: TemplateSet, store: any CustomerStore, ledger: any LedgerReader) {
         self.configuration = configuration
@@ -31,43 +33,58 @@ public struct Outreach: Sendable {
         return (configuration, templates)
     }
 
-    /// Opens the store read-only and the ledger read-only. A state database that does not exist yet
-    /// reads as an empty ledger, and nothing is created.
+    /// Opens the store read-only and the ledger read-only: `preview`, `explain`, `forecast`.
+    ///
+    /// A state database that does not exist yet (or is empty) reads as an empty ledger, and
+    /// nothing is created; ``ledgerNotice`` then says so, for the command to show.
     public static func open(configFile: String) throws -> Outreach {
-        try open(configFile: configFile, writableLedger: false).0
-    }
-
-    /// Opens the store read-only and the ledger for writing (created and migrated if needed): `run`, `suppress`.
-    public static func openForDelivery(configFile: String) throws -> (Outreach, SQLiteLedger) {
-        let (outreach, ledger) = try open(configFile: configFile, writableLedger: true)
-        return (outreach, ledger!)
-    }
-
-    private static func open(configFile: String, writableLedger: Bool) throws -> (Outreach, SQLiteLedger?) {
         let (configuration, templates) = try loadDefinitions(configFile: configFile)
         let store = try openStore(configuration)
-        let ledger: any LedgerReader
-        var writable: SQLiteLedger?
         switch configuration.state.kind {
         case .sqlite:
-            if writableLedger {
-                writable = try SQLiteLedger(path: configuration.state.location, create: true)
-                ledger = writable!
-            } else {
-                ledger = FileManager.default.fileExists(atPath: configuration.state.location)
-                    ? try SQLiteLedger(path: configuration.state.location, create: false) : EmptyLedger()
+            do {
+                return Outreach(configuration: configuration, templates: templates, store: store,
+                                ledger: try SQLiteLedger(path: configuration.state.location, access: .read))
+            } catch let error as LedgerError where error.isLost {
+                var outreach = Outreach(configuration: configuration, templates: templates, store: store, ledger: EmptyLedger())
+                outreach.ledgerNotice = "\(error.description) Until then this shows what a first run would send."
+                return outreach
             }
         case .postgres:
-            throw StoreError.unsupported("\(configuration.file): [state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")
+            throw StoreError.unsupported(configuration.file, "[state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")
         }
-        return (Outreach(configuration: configuration, templates: templates, store: store, ledger: ledger), writable)
+    }
+
+    /// What `run` needs: the definitions, the store, the ledger open for writing (it must exist:
+    /// only `init` creates one) and every channel proven able to deliver, before anything is queued.
+    public struct Delivery: Sendable {
+        public var outreach: Outreach
+        public var ledger: SQLiteLedger
+        public var channels: [String: any Channel]
+        /// Problems that stop nothing (a secret file others can read), for the log.
+        public var warnings: [Diagnostic]
+    }
+
+    /// Opens everything `run` needs, or throws every reason it could not deliver.
+    public static func openForDelivery(configFile: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Delivery {
+        let (configuration, templates) = try loadDefinitions(configFile: configFile)
+        let (channels, diagnostics) = configuration.prepareChannels(environment: environment)
+        let errors = diagnostics.filter(\.isError)
+        guard errors.isEmpty else { throw DiagnosticError(errors) }
+        let store = try openStore(configuration)
+        guard configuration.state.kind == .sqlite else {
+            throw StoreError.unsupported(configuration.file, "[state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")
+        }
+        let ledger = try SQLiteLedger(path: configuration.state.location, access: .write)
+        return Delivery(outreach: Outreach(configuration: configuration, templates: templates, store: store, ledger: ledger),
+                        ledger: ledger, channels: channels, warnings: diagnostics.filter { !$0.isError })
     }
 
     static func openStore(_ configuration: Configuration) throws -> any CustomerStore {
         switch configuration.store.kind {
         case .sqlite: return try SQLiteCustomerStore(path: configuration.store.location)
         case .postgres:
-            throw StoreError.unsupported("\(configuration.file): [store] url: PostgreSQL stores are not supported yet; use sqlite:PATH")
+            throw StoreError.unsupported(configuration.file, "[store] url: PostgreSQL stores are not supported yet; use sqlite:PATH")
         }
     }
 

@@ -46,6 +46,11 @@ enum Console {
         FileHandle.standardError.write(Data(("outreachd: " + text.replacingOccurrences(of: "\n", with: "\noutreachd: ") + "\n").utf8))
     }
 
+    /// A line on stderr as it is (`FILE:LINE: message`).
+    static func line(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
     static func warning(_ text: String) {
         FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
     }

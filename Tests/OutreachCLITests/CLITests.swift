@@ -44,8 +44,8 @@ import Testing
         try lines.joined(separator: "\n").write(toFile: demo.config, atomically: true, encoding: .utf8)
         let check = try demo.run("check")
         #expect(check.status == 1, "\(check)")
-        #expect(check.stdout.contains("\(demo.config):\(schedule + 2): "), "\(check)")
-        #expect(check.stdout.contains("intervall"), "\(check)")
+        #expect(check.stderr.contains("\(demo.config):\(schedule + 2): "), "\(check)")
+        #expect(check.stderr.contains("intervall"), "\(check)")
         #expect(check.hasNoStackTrace)
         // preview refuses a broken config too, with the same location, on stderr.
         let preview = try demo.run("preview", "--at", CLIDemo.now)
@@ -66,8 +66,8 @@ import Testing
         let lines = text.components(separatedBy: "\n")
         let zoneLine = try #require(lines.firstIndex { $0.contains("Budapset") }) + 1
         let afterLine = try #require(lines.firstIndex { $0.contains("\"2w\"") }) + 1
-        #expect(check.stdout.contains("\(demo.config):\(zoneLine): "), "\(check)")
-        #expect(check.stdout.contains("\(demo.config):\(afterLine): "), "\(check)")
+        #expect(check.stderr.contains("\(demo.config):\(zoneLine): "), "\(check)")
+        #expect(check.stderr.contains("\(demo.config):\(afterLine): "), "\(check)")
     }
 
     @Test func testCheckReportsABrokenTemplateWithFileAndLine() throws {
@@ -76,7 +76,7 @@ import Testing
         try "Subject: สุขสันต์วันเกิด\n\nสวัสดีค่ะ\n{{purchase.item}}\n".write(toFile: file, atomically: true, encoding: .utf8)
         let check = try demo.run("check")
         #expect(check.status == 1, "\(check)")
-        #expect(check.stdout.contains("\(file):4: "), "\(check)")
+        #expect(check.stderr.contains("\(file):4: "), "\(check)")
     }
 
     @Test func testInitDemoRefusesAFolderThatIsNotADemo() throws {

@@ -391,6 +391,40 @@ import Glibc
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
     }
 
+    @Test func testALedgerRemovedAtRuntimeStopsSendingAndItsReturnResumesWithoutResending() throws {
+        let d = try DaemonDemo()
+        let notify = try NotifySocket(directory: d.folder)
+        let daemon = try d.start(notify: notify)
+        try #require(notify.waitFor(line: "READY=1", timeout: Self.startup) != nil, "\(daemon.stderr)")
+        try #require(daemon.waitForStderr(containing: "info tick ", timeout: Self.startup), "\(daemon.stderr)")
+        let sent = d.maildirNew()
+        let state = d.dir + "/state.db", aside = d.folder + "/state.db.aside"
+        try FileManager.default.moveItem(atPath: state, toPath: aside)
+        // A customer whose birthday is today arrives while the ledger is away: nothing may go out
+        // that could not be recorded where the next start will look.
+        let (zone, birthday) = Self.birthdayNow()
+        let store = try DatabaseQueue(path: d.dir + "/customers.db")
+        try store.write { db in
+            try db.execute(sql: "INSERT INTO customers(id, name, email, locale, timezone, birthday, opted_out) VALUES ('C951', 'Ola Away', 'ola.away@example.com', 'en', ?, ?, 0)",
+                           arguments: [zone, birthday])
+        }
+        try store.close()
+        var offset = daemon.stderrLength
+        #expect(daemon.waitForStderr(containing: "tick failed", after: offset, timeout: 4), "\(daemon.stderr(from: offset))")
+        #expect(daemon.stderr(from: offset).contains("state database does not exist"), "\(daemon.stderr(from: offset))")
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(!daemon.stderr(from: offset).contains("key=birthday:C951:"), "sent without a ledger:\n\(daemon.stderr(from: offset))")
+        #expect(d.maildirNew() == sent)
+        #expect(daemon.isRunning)
+
+        try FileManager.default.moveItem(atPath: aside, toPath: state)
+        offset = daemon.stderrLength
+        #expect(daemon.waitForStderr(containing: "key=birthday:C951:", after: offset, timeout: 5), "\(daemon.stderr(from: offset))")
+        #expect(d.maildirNew().count == sent.count + 1, "only the new customer's message went out")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
+    }
+
     @Test func testAStoreReplacedByRenameIsReadAtTheNextTick() throws {
         // How an export job refreshes a SQLite store: write a new file, rename it over the old one.
         let d = try DaemonDemo()
@@ -398,17 +432,13 @@ import Glibc
         let daemon = try d.start(notify: notify)
         try #require(notify.waitFor(line: "READY=1", timeout: Self.startup) != nil, "\(daemon.stderr)")
         try #require(daemon.waitForStderr(containing: "info tick ", timeout: Self.startup), "\(daemon.stderr)")
-        let now = Date()
-        let zone = Self.daytimeZone(at: now)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: zone)!
-        let today = calendar.dateComponents([.month, .day], from: now)
+        let (zone, birthday) = Self.birthdayNow()
         let path = d.dir + "/customers.db", next = d.dir + "/customers.db.next"
         try FileManager.default.copyItem(atPath: path, toPath: next)
         let store = try DatabaseQueue(path: next)
         try store.write { db in
             try db.execute(sql: "INSERT INTO customers(id, name, email, locale, timezone, birthday, opted_out) VALUES ('C950', 'Nora New', 'nora.new@example.com', 'en', ?, ?, 0)",
-                           arguments: [zone, String(format: "1991-%02d-%02d", today.month!, today.day!)])
+                           arguments: [zone, birthday])
         }
         try store.close()
         let offset = daemon.stderrLength
@@ -655,6 +685,16 @@ extension DaemonTests {
     }
 
     /// A fixed-offset zone where it is now early afternoon (inside the demo's send window).
+    /// A zone where it is daytime now, and a birthday (born 1990) that is today there.
+    static func birthdayNow() -> (zone: String, birthday: String) {
+        let now = Date()
+        let zone = daytimeZone(at: now)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: zone) ?? .gmt
+        let today = calendar.dateComponents([.month, .day], from: now)
+        return (zone, String(format: "1990-%02d-%02d", today.month ?? 1, today.day ?? 1))
+    }
+
     static func daytimeZone(at now: Date) -> String {
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!

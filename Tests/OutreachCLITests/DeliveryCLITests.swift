@@ -232,7 +232,7 @@ import Testing
 // MARK: - Support
 
 /// A demo seeded at the real current time, since `run` evaluates at the wall clock.
-private struct DeliveryDemo {
+struct DeliveryDemo {
     let demo: CLIDemo
 
     init(sourceLocation: SourceLocation = #_sourceLocation) throws {

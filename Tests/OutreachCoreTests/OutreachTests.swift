@@ -24,7 +24,7 @@ import Testing
     }
 
     func insertLedgerRow(_ config: String, key: String, rule: String, customerID: String, state: String, queuedAt: Date) throws {
-        let ledger = try SQLiteLedger(path: Paths.resolve("state.db", relativeTo: Paths.folder(of: config)), create: true)
+        let ledger = try SQLiteLedger(path: Paths.resolve("state.db", relativeTo: Paths.folder(of: config)), access: .create)
         let item = OutboxItem(key: key, rule: rule, customerID: customerID, channel: "spool", recipient: "someone@example.com", recipientName: nil,
                               subject: "s", body: "b", locale: "en", customerJSON: "{}", state: try #require(LedgerState(rawValue: state)),
                               dueAt: queuedAt, deadline: queuedAt.addingTimeInterval(86_400), queuedAt: queuedAt, attempts: 1)

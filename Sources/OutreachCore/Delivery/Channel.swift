@@ -19,49 +19,50 @@ public protocol MessageSender: AnyObject {
 public struct ChannelEnvironment: Sendable {
     /// `[templates] unsubscribe_url`, for `List-Unsubscribe`.
     public var templates: Configuration.Templates
+    /// `[company] name`, the display name of a Maildir channel's default From.
+    public var companyName: String?
     /// Secrets not given by `*_file`: `OUTREACHD_<CHANNEL>_PASSWORD` / `OUTREACHD_<CHANNEL>_SECRET`.
     public var environment: [String: String]
+    /// This machine's name, the domain of a Maildir channel's default From. Defaults to `gethostname`.
+    public var hostName: String
 
-    public init(templates: Configuration.Templates, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(templates: Configuration.Templates, companyName: String? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment, hostName: String = ChannelEnvironment.localHostName()) {
         self.templates = templates
+        self.companyName = companyName
         self.environment = environment
+        self.hostName = hostName
     }
 
-    /// Reads a secret from `file` (trailing newline dropped), else from the environment variable.
-    func secret(file: String?, variable: String) throws(MessageError) -> String? {
-        if let file {
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                throw MessageError("\(file): cannot read the secret file")
-            }
-            let secret = text.trimmingCharacters(in: .newlines)
-            // An empty file is a secret not yet filled in: sending unsigned or unauthenticated would be worse than stopping.
-            guard !secret.isEmpty else { throw MessageError("\(file): the secret file is empty; write the secret into it") }
-            return secret
-        }
-        return environment[variable]
+    public init(_ configuration: Configuration, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.init(templates: configuration.templates, companyName: configuration.company["name"], environment: environment)
+    }
+
+    /// The host name as a mail domain: lower case, letters, digits, dots and hyphens; `localhost` if nothing is left.
+    public static func localHostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased()
+        let cleaned = String(name.unicodeScalars.filter { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-" })
+        return cleaned.trimmingCharacters(in: CharacterSet(charactersIn: ".-")).isEmpty ? "localhost" : cleaned
     }
 }
 
 extension ChannelConfiguration {
-    /// The channel implementation for this configuration.
-    public func makeChannel(environment: ChannelEnvironment) throws -> any Channel {
-        let prefix = "OUTREACHD_" + name.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined()
-        switch kind {
-        case .maildir:
-            return MaildirChannel(configuration: self, templates: environment.templates)
-        case .smtp:
-            return SMTPChannel(configuration: self, templates: environment.templates,
-                               password: try environment.secret(file: passwordFile, variable: prefix + "_PASSWORD"))
-        case .http:
-            return HTTPChannel(configuration: self, secret: try environment.secret(file: secretFile, variable: prefix + "_SECRET"))
-        }
+    /// `OUTREACHD_<CHANNEL>`: the prefix of the environment variables that may hold its secrets.
+    var environmentPrefix: String {
+        "OUTREACHD_" + name.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined()
     }
 
-    /// The e-mail of `item` as this channel sends it.
-    func email(_ item: OutboxItem, templates: Configuration.Templates, now: Date) throws(MessageError) -> String {
-        guard let from = from.flatMap(Mailbox.init(parsing:)) else {
-            throw MessageError("channel \"\(name)\" has no valid from address")
-        }
+    /// The `From:` of its e-mails: `from`, or for a Maildir without one, the company's name at `outreachd@` this host.
+    func sender(_ environment: ChannelEnvironment) -> Mailbox? {
+        if let from { return Mailbox(parsing: from) }
+        guard kind == .maildir else { return nil }
+        return Mailbox(name: environment.companyName, address: "outreachd@" + environment.hostName)
+    }
+
+    /// The e-mail of `item` as this channel sends it, from `from`.
+    func email(_ item: OutboxItem, from: Mailbox, templates: Configuration.Templates, now: Date) throws(MessageError) -> String {
         let message = EmailMessage(from: from, to: Mailbox(name: item.recipientName, address: item.recipient), subject: item.subject ?? "",
                                    body: item.body, key: item.key, rule: item.rule, date: now,
                                    unsubscribeURL: templates.unsubscribeURL(customerID: item.customerID, key: item.key))

@@ -71,7 +71,7 @@ public final class Deliverer: Sendable {
         let suppressed = try ledger.suppressed(addresses: claimed.map(\.recipient))
         var byChannel: [String: [OutboxItem]] = [:]
         for item in claimed {
-            if suppressed.contains(item.recipient.lowercased()) {
+            if suppressed.contains(ContactAddress.key(for: item.recipient)) {
                 try finish(item, .failed("the address is on the suppression list; not sent"), report: report, suppress: false)
             } else {
                 byChannel[item.channel, default: []].append(item)

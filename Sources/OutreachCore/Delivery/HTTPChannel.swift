@@ -8,11 +8,11 @@ import Foundation
 public struct HTTPChannel: Channel {
     public let configuration: ChannelConfiguration
     /// The signing key's bytes: a `whsec_` secret's base64 payload, or the secret's bytes.
-    let keyBytes: Data?
+    let keyBytes: Data
 
-    public init(configuration: ChannelConfiguration, secret: String?) {
+    public init(configuration: ChannelConfiguration, secret: String) {
         self.configuration = configuration
-        self.keyBytes = secret.map(Self.signingKey)
+        self.keyBytes = Self.signingKey(secret)
     }
 
     static func signingKey(_ secret: String) -> Data {
@@ -60,9 +60,7 @@ public struct HTTPChannel: Channel {
             let timestamp = Int(now.timeIntervalSince1970)
             var headers = ["Content-Type: application/json", "Idempotency-Key: \(id)", "webhook-id: \(id)", "webhook-timestamp: \(timestamp)",
                            "User-Agent: outreachd"]
-            if let bytes = channel.keyBytes {
-                headers.append("webhook-signature: " + HTTPChannel.signature(id: id, timestamp: timestamp, body: body, key: SymmetricKey(data: bytes)))
-            }
+            headers.append("webhook-signature: " + HTTPChannel.signature(id: id, timestamp: timestamp, body: body, key: SymmetricKey(data: channel.keyBytes)))
             let response = curl.post(Curl.HTTPRequest(url: config.url ?? "", headers: headers, body: body, caFile: config.caFile,
                                                       connectTimeout: min(config.timeout.seconds, config.connectTimeout.seconds),
                                                       timeout: config.timeout.seconds))

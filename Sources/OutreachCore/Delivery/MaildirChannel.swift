@@ -7,10 +7,13 @@ import Foundation
 /// message of a crash) replaces the file instead of adding a second one.
 public struct MaildirChannel: Channel {
     public let configuration: ChannelConfiguration
+    /// The From of every file: `from`, or the company's name at `outreachd@` this host.
+    let from: Mailbox
     let templates: Configuration.Templates
 
-    public init(configuration: ChannelConfiguration, templates: Configuration.Templates) {
+    public init(configuration: ChannelConfiguration, from: Mailbox, templates: Configuration.Templates) {
         self.configuration = configuration
+        self.from = from
         self.templates = templates
     }
 
@@ -22,7 +25,7 @@ public struct MaildirChannel: Channel {
 
         func send(_ item: OutboxItem, now: Date) -> DeliveryResult {
             let text: String
-            do { text = try channel.configuration.email(item, templates: channel.templates, now: now) } catch {
+            do { text = try channel.configuration.email(item, from: channel.from, templates: channel.templates, now: now) } catch {
                 return .permanentFailure(error.description)
             }
             do {

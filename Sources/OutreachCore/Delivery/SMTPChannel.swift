@@ -4,11 +4,13 @@ import Foundation
 /// verification always on, one recipient per message, the connection kept between messages.
 public struct SMTPChannel: Channel {
     public let configuration: ChannelConfiguration
+    let from: Mailbox
     let templates: Configuration.Templates
     let password: String?
 
-    public init(configuration: ChannelConfiguration, templates: Configuration.Templates, password: String?) {
+    public init(configuration: ChannelConfiguration, from: Mailbox, templates: Configuration.Templates, password: String?) {
         self.configuration = configuration
+        self.from = from
         self.templates = templates
         self.password = password
     }
@@ -26,13 +28,9 @@ public struct SMTPChannel: Channel {
 
         func send(_ item: OutboxItem, now: Date) -> DeliveryResult {
             let config = channel.configuration
+            let from = channel.from
             let text: String
-            let from: Mailbox
-            do {
-                text = try config.email(item, templates: channel.templates, now: now)
-                guard let f = config.from.flatMap(Mailbox.init(parsing:)) else { throw MessageError("channel \"\(config.name)\" has no valid from address") }
-                from = f
-            } catch {
+            do { text = try config.email(item, from: from, templates: channel.templates, now: now) } catch {
                 return .permanentFailure("\(error)")
             }
             let response = curl.send(Curl.SMTPRequest(

@@ -10,13 +10,19 @@ import GRDB
 public enum DemoSeed {
     public static let marker = ".outreachd-demo"
 
-    /// Writes (or rewrites) the demo in `folder`; returns the config file's path.
-    public static func write(folder: String, now: Date, templatesFrom: String) throws -> String {
+    /// Writes the demo in `folder`; returns the config file's path.
+    ///
+    /// An existing demo (its ledger and Maildir included) is replaced only when `replacing` says
+    /// so; a folder that is not a demo never is.
+    public static func write(folder: String, now: Date, templatesFrom: String, replacing: Bool = false) throws -> String {
         let fm = FileManager.default
         if fm.fileExists(atPath: folder) {
             let contents = (try? fm.contentsOfDirectory(atPath: folder)) ?? []
             guard contents.isEmpty || contents.contains(marker) else {
-                throw StoreError.unsupported("\(folder): the folder exists and is not an outreachd demo; choose another with --dir")
+                throw StoreError.unsupported(folder, "the folder exists and is not an outreachd demo; choose another with --dir")
+            }
+            guard contents.isEmpty || replacing else {
+                throw StoreError.unsupported(folder, "a demo is already there (with its ledger and Maildir); pass --replace to write a new one over it, or choose another --dir")
             }
             for item in contents { try fm.removeItem(atPath: Paths.resolve(item, relativeTo: folder)) }
         }
@@ -27,7 +33,7 @@ public enum DemoSeed {
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
         let store = try SQLiteCustomerStore.create(path: Paths.resolve("customers.db", relativeTo: folder))
         try store.write { db in try seed(db, now: now) }
-        _ = try SQLiteLedger(path: Paths.resolve("state.db", relativeTo: folder), create: true)
+        _ = try SQLiteLedger(path: Paths.resolve("state.db", relativeTo: folder), access: .create)
         try fm.createDirectory(atPath: Paths.resolve("Maildir", relativeTo: folder), withIntermediateDirectories: true)
         return configPath
     }

@@ -13,11 +13,11 @@ public final class InstanceLock {
     public init(statePath: String) throws {
         path = statePath + ".lock"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError.unsupported("\(path): cannot open the lock file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw StoreError.unsupported(path, "cannot open the lock file: \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno == EWOULDBLOCK ? "another outreachd run is using this state database" : String(cString: strerror(errno))
             close(fd)
-            throw StoreError.unsupported("\(statePath): \(reason) (lock \(path))")
+            throw StoreError.unsupported(statePath, "\(reason) (lock \(path))")
         }
     }
 

@@ -7,7 +7,7 @@ public protocol LedgerReader: Sendable {
     func records(keys: [String]) throws -> [String: LedgerRecord]
     /// Per customer, the times of messages since `since` that count towards the cap.
     func capEvents(customerIDs: [String], since: Date) throws -> [String: [Date]]
-    /// Which of `addresses` are on the suppression list (compared case-insensitively).
+    /// Which of `addresses` are on the suppression list, as their ``ContactAddress/key(for:)`` spellings.
     func suppressed(addresses: [String]) throws -> Set<String>
 }
 

@@ -54,7 +54,7 @@ extension SQLiteLedger {
     /// The figures ``LedgerMetrics`` reports, as of `now`.
     public func metrics(now: Date) throws -> LedgerMetrics {
         let counts = try self.counts()
-        let (oldest, problems) = try queue.read { db -> (Double?, [(String?, Int)]) in
+        let (oldest, problems) = try reading { db -> (Double?, [(String?, Int)]) in
             let oldest = try Double.fetchOne(db, sql: "SELECT MIN(queued_at) FROM outbox WHERE state IN ('queued', 'sending', 'retry')")
             let problems = try Row.fetchAll(db, sql: "SELECT last_error, COUNT(*) FROM outbox WHERE state IN ('failed', 'expired', 'retry') GROUP BY last_error")
                 .map { ($0[0] as String?, $0[1] as Int) }

@@ -11,7 +11,7 @@ extension SQLiteLedger {
     @discardableResult
     public func enqueue(_ items: [OutboxItem]) throws -> Int {
         guard !items.isEmpty else { return 0 }
-        return try queue.write { db in
+        return try writing { db in
             let statement = try db.makeStatement(sql: """
                 INSERT INTO outbox(key, rule, customer_id, channel, recipient, recipient_name, subject, body, locale, customer_json,
                                    state, due_at, deadline, queued_at, updated_at, attempts, next_attempt_at, last_error, reply)
@@ -33,7 +33,7 @@ extension SQLiteLedger {
     /// carries the same Message-ID / Idempotency-Key.
     @discardableResult
     public func recoverInterrupted(now: Date) throws -> Int {
-        try queue.write { db in
+        try writing { db in
             try db.execute(sql: "UPDATE outbox SET state = 'queued', updated_at = ? WHERE state = 'sending'", arguments: [now.timeIntervalSince1970])
             return db.changesCount
         }
@@ -41,14 +41,14 @@ extension SQLiteLedger {
 
     /// Moves queued rows, and retry rows whose time has come, to `sending` and returns them (oldest due first).
     public func claim(now: Date, limit: Int) throws -> [OutboxItem] {
-        try queue.write { db in
+        try writing { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM outbox WHERE state = 'queued' OR (state = 'retry' AND next_attempt_at <= ?)
                 ORDER BY due_at, key LIMIT ?
                 """, arguments: [now.timeIntervalSince1970, limit])
             let statement = try db.makeStatement(sql: "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE key = ?")
             return try rows.map { row in
-                var item = Self.item(row)
+                var item = try self.item(row)
                 try statement.execute(arguments: [now.timeIntervalSince1970, item.key])
                 item.state = .sending
                 item.attempts += 1
@@ -60,7 +60,7 @@ extension SQLiteLedger {
 
     /// Puts claimed rows that were never attempted back in the queue (a stop between claim and send).
     public func release(_ keys: [String], now: Date) throws {
-        try queue.write { db in
+        try writing { db in
             let statement = try db.makeStatement(sql: "UPDATE outbox SET state = 'queued', attempts = attempts - 1, updated_at = ? WHERE key = ? AND state = 'sending'")
             for key in keys { try statement.execute(arguments: [now.timeIntervalSince1970, key]) }
         }
@@ -69,7 +69,7 @@ extension SQLiteLedger {
     /// Records where an attempt left a row.
     public func record(_ key: String, _ transition: LedgerTransition, now: Date) throws {
         let t = now.timeIntervalSince1970
-        try queue.write { db in
+        try writing { db in
             switch transition {
             case .sent(let reply):
                 try db.execute(sql: "UPDATE outbox SET state = 'sent', reply = ?, next_attempt_at = NULL, updated_at = ? WHERE key = ?", arguments: [reply, t, key])
@@ -87,7 +87,7 @@ extension SQLiteLedger {
     /// Expires queued and retrying rows whose deadline has passed; returns how many.
     @discardableResult
     public func expireOverdue(now: Date) throws -> Int {
-        try queue.write { db in
+        try writing { db in
             try db.execute(sql: """
                 UPDATE outbox SET state = 'expired', next_attempt_at = NULL, updated_at = ?,
                   last_error = COALESCE(last_error || '; ', '') || 'max_lateness passed before it could be delivered'
@@ -99,22 +99,22 @@ extension SQLiteLedger {
 
     /// Rows still to deliver: queued, sending or waiting to retry.
     public func pendingCount() throws -> Int {
-        try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending', 'retry')") ?? 0 }
+        try reading { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending', 'retry')") ?? 0 }
     }
 
     /// The row of `key`, if any.
     public func item(key: String) throws -> OutboxItem? {
-        try queue.read { db in try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE key = ?", arguments: [key]).map(Self.item) }
+        try reading { db in try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE key = ?", arguments: [key]).map(item) }
     }
 
     // MARK: Suppression list
 
-    /// Adds `address` to the do-not-contact list (case-insensitively); returns false if it was there.
+    /// Adds `address` to the do-not-contact list in its one spelling (``ContactAddress/key(for:)``); returns false if it was there.
     @discardableResult
     public func suppress(_ address: String, reason: String, now: Date) throws -> Bool {
-        try queue.write { db in
+        try writing { db in
             try db.execute(sql: "INSERT INTO suppressions(address, reason, created_at) VALUES (?, ?, ?) ON CONFLICT(address) DO NOTHING",
-                           arguments: [address.lowercased(), reason, now.timeIntervalSince1970])
+                           arguments: [ContactAddress.key(for: address), reason, now.timeIntervalSince1970])
             return db.changesCount > 0
         }
     }
@@ -122,17 +122,18 @@ extension SQLiteLedger {
     /// Removes `address`; returns false if it was not on the list.
     @discardableResult
     public func unsuppress(_ address: String) throws -> Bool {
-        try queue.write { db in
-            try db.execute(sql: "DELETE FROM suppressions WHERE address = ?", arguments: [address.lowercased()])
+        try writing { db in
+            try db.execute(sql: "DELETE FROM suppressions WHERE address = ?", arguments: [ContactAddress.key(for: address)])
             return db.changesCount > 0
         }
     }
 
     /// The whole list, by address.
     public func suppressions() throws -> [(address: String, reason: String, since: Date)] {
-        try queue.read { db in
+        try reading { db in
+            // Read leniently: a row an older version (or a hand edit) left odd must not break the listing.
             try Row.fetchAll(db, sql: "SELECT address, reason, created_at FROM suppressions ORDER BY address").map {
-                ($0[0], $0[1], Date(timeIntervalSince1970: $0[2]))
+                (String.fromDatabaseValue($0[0]) ?? "", String.fromDatabaseValue($0[1]) ?? "", Date(timeIntervalSince1970: Double.fromDatabaseValue($0[2]) ?? 0))
             }
         }
     }
@@ -141,28 +142,39 @@ extension SQLiteLedger {
 
     /// Row counts by rule and state.
     public func counts() throws -> [(rule: String, state: LedgerState, count: Int)] {
-        try queue.read { db in
+        try reading { db in
             try Row.fetchAll(db, sql: "SELECT rule, state, COUNT(*) FROM outbox GROUP BY rule, state ORDER BY rule, state").map {
-                ($0[0], LedgerState(rawValue: $0[1]) ?? .failed, $0[2])
+                ($0[0], try state($0[1], row: "a row of rule \($0[0] as String? ?? "?")"), $0[2])
             }
         }
     }
 
     /// The latest failed, expired or retrying rows, newest first.
     public func recentProblems(limit: Int) throws -> [OutboxItem] {
-        try queue.read { db in
+        try reading { db in
             try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state IN ('failed', 'expired', 'retry') ORDER BY updated_at DESC LIMIT ?",
-                             arguments: [limit]).map(Self.item)
+                             arguments: [limit]).map(item)
         }
     }
 
-    static func item(_ row: Row) -> OutboxItem {
-        func date(_ c: String) -> Date? { (row[c] as Double?).map(Date.init(timeIntervalSince1970:)) }
-        return OutboxItem(key: row["key"], rule: row["rule"], customerID: row["customer_id"], channel: row["channel"], recipient: row["recipient"],
-                          recipientName: row["recipient_name"], subject: row["subject"], body: row["body"], locale: row["locale"],
-                          customerJSON: row["customer_json"], state: LedgerState(rawValue: row["state"]) ?? .failed,
-                          dueAt: date("due_at")!, deadline: date("deadline")!, queuedAt: date("queued_at")!, updatedAt: date("updated_at"),
-                          attempts: row["attempts"], nextAttemptAt: date("next_attempt_at"), lastError: row["last_error"], reply: row["reply"])
+    /// A row as an item; a NULL where a value belongs or an unknown state is a damaged row, never guessed.
+    func item(_ row: Row) throws -> OutboxItem {
+        let key = String.fromDatabaseValue(row["key"] ?? .null) ?? "?"
+        func text(_ column: String) throws -> String {
+            guard let value = String.fromDatabaseValue(row[column] ?? .null) else { throw LedgerError.damaged(path, "row \(key) has no \(column)") }
+            return value
+        }
+        func date(_ column: String) throws -> Date {
+            guard let value = Double.fromDatabaseValue(row[column] ?? .null) else { throw LedgerError.damaged(path, "row \(key) has no \(column)") }
+            return Date(timeIntervalSince1970: value)
+        }
+        func optionalDate(_ column: String) -> Date? { Double.fromDatabaseValue(row[column] ?? .null).map(Date.init(timeIntervalSince1970:)) }
+        return OutboxItem(key: try text("key"), rule: try text("rule"), customerID: try text("customer_id"), channel: try text("channel"),
+                          recipient: try text("recipient"), recipientName: row["recipient_name"], subject: row["subject"], body: try text("body"),
+                          locale: try text("locale"), customerJSON: try text("customer_json"), state: try state(row["state"] ?? .null, row: "row \(key)"),
+                          dueAt: try date("due_at"), deadline: try date("deadline"), queuedAt: try date("queued_at"), updatedAt: optionalDate("updated_at"),
+                          attempts: Int.fromDatabaseValue(row["attempts"] ?? .null) ?? 0, nextAttemptAt: optionalDate("next_attempt_at"),
+                          lastError: row["last_error"], reply: row["reply"])
     }
 }
 
@@ -178,11 +190,11 @@ extension SQLiteLedger {
 
     /// A value the daemon keeps between runs (last tick, its figures).
     public func meta(_ name: String) throws -> String? {
-        try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]) }
+        try reading { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]) }
     }
 
     public func setMeta(_ name: String, _ value: String) throws {
-        try queue.write { db in
+        try writing { db in
             try db.execute(sql: "INSERT INTO meta(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
                            arguments: [name, value])
         }

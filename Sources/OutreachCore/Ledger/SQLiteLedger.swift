@@ -5,34 +5,62 @@ import GRDB
 public final class SQLiteLedger: LedgerReader, Sendable {
     public let path: String
     let queue: DatabaseQueue
+    /// The file opened, to notice it removed or replaced under a running daemon.
+    private let identity: FileIdentity?
 
-    /// Opens (and with `create`, creates and migrates) the state database.
+    /// How a command may use the ledger.
+    public enum Access: Sendable {
+        /// `init`: creates the file when missing and migrates it. Only `init` (and the demo) may.
+        case create
+        /// `run`, `suppress`: the ledger must exist and hold outreachd's tables; an older schema is migrated.
+        case write
+        /// `preview`, `status`, `check`: nothing is created, migrated or written.
+        case read
+    }
+
+    /// Opens the state database as `access` allows.
     ///
-    /// Read-only opening never creates or migrates anything: `preview` and `explain` write nowhere.
-    public init(path: String, create: Bool) throws {
-        if !create, !FileManager.default.fileExists(atPath: path) { throw StoreError.missing(path) }
+    /// A missing or empty file is refused unless `access` is `.create`: a ledger created behind
+    /// the operator's back would send everything again (see ``LedgerError/missing(_:)``).
+    public init(path: String, access: Access) throws {
+        if access != .create, !FileManager.default.fileExists(atPath: path) { throw LedgerError.missing(path) }
         var configuration = GRDB.Configuration()
-        configuration.readonly = !create
+        configuration.readonly = access == .read
         configuration.busyMode = .timeout(5)
-        if create {
+        if access != .read {
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
         }
         do {
-            queue = try DatabaseQueue(path: create ? path : Self.readOnlyLocation(path), configuration: configuration)
-            if create {
+            queue = try DatabaseQueue(path: access == .read ? Self.readOnlyLocation(path) : path, configuration: configuration)
+            let holdsLedger = try queue.read { db in try db.tableExists("outbox") && db.tableExists("grdb_migrations") }
+            switch access {
+            case .create:
                 try queue.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
                 try Self.migrator.migrate(queue)
-            } else if try queue.read({ db in try !Self.migrator.hasCompletedMigrations(db) }) {
-                throw StoreError.unsupported("\(path): the state database is from another version or incomplete (run `outreachd init` to migrate it)")
+            case .write:
+                guard holdsLedger else { throw LedgerError.empty(path) }
+                try queue.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+                try Self.migrator.migrate(queue)
+            case .read:
+                guard holdsLedger else { throw LedgerError.empty(path) }
+                guard try queue.read({ db in try Self.migrator.hasCompletedMigrations(db) }) else { throw LedgerError.outdated(path) }
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw StoreError.unreadable(path, error)
+            throw LedgerError.database(path, error)
         }
         self.path = path
+        self.identity = FileIdentity(path)
+    }
+
+    /// Throws when `path` no longer names the file this ledger opened.
+    ///
+    /// Writing on into a removed or replaced file would record deliveries nobody will ever read,
+    /// and the next start would find no ledger and send them again; the daemon stops ticking instead.
+    public func checkFile() throws {
+        guard let now = FileIdentity(path) else { throw LedgerError.missing(path) }
+        guard now == identity else { throw LedgerError.replaced(path) }
     }
 
     /// Where a read-only connection opens the database.
@@ -87,14 +115,34 @@ public final class SQLiteLedger: LedgerReader, Sendable {
         return migrator
     }
 
+    /// Runs `body` in a read transaction; SQLite's failures become a ``LedgerError`` naming the file.
+    func reading<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.read(body) } catch { throw LedgerError.database(path, error) }
+    }
+
+    /// Runs `body` in a write transaction, committed durably before it returns.
+    func writing<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.write(body) } catch { throw LedgerError.database(path, error) }
+    }
+
+    /// A stored state; anything else is a damaged row, never read as some other state.
+    ///
+    /// - Parameter row: which row, for the message (`row birthday:C1:2026`).
+    func state(_ value: DatabaseValue, row: String) throws -> LedgerState {
+        guard let text = String.fromDatabaseValue(value), let state = LedgerState(rawValue: text) else {
+            throw LedgerError.damaged(path, "\(row) has state \(value), which is none of \(LedgerState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return state
+    }
+
     public func records(keys: [String]) throws -> [String: LedgerRecord] {
         var result: [String: LedgerRecord] = [:]
-        try queue.read { db in
+        try reading { db in
             for chunk in keys.chunked(500) {
                 let sql = "SELECT key, state, queued_at, updated_at FROM outbox WHERE key IN " + sqlList(chunk.count)
                 for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
                     let key: String = row[0]
-                    result[key] = LedgerRecord(key: key, state: LedgerState(rawValue: row[1]) ?? .failed,
+                    result[key] = LedgerRecord(key: key, state: try state(row[1], row: "row \(key)"),
                                                queuedAt: Date(timeIntervalSince1970: row[2]), updatedAt: Date(timeIntervalSince1970: row[3]))
                 }
             }
@@ -104,7 +152,7 @@ public final class SQLiteLedger: LedgerReader, Sendable {
 
     public func capEvents(customerIDs: [String], since: Date) throws -> [String: [Date]] {
         var result: [String: [Date]] = [:]
-        try queue.read { db in
+        try reading { db in
             for chunk in customerIDs.chunked(500) {
                 let sql = "SELECT customer_id, queued_at FROM outbox WHERE state IN ('queued', 'sending', 'sent', 'retry') AND customer_id IN " + sqlList(chunk.count) + " AND queued_at > ?"
                 var arguments = StatementArguments(chunk)
@@ -119,8 +167,8 @@ public final class SQLiteLedger: LedgerReader, Sendable {
 
     public func suppressed(addresses: [String]) throws -> Set<String> {
         var result: Set<String> = []
-        try queue.read { db in
-            for chunk in addresses.chunked(500) {
+        try reading { db in
+            for chunk in Array(Set(addresses.map(ContactAddress.key(for:)))).chunked(500) {
                 let sql = "SELECT address FROM suppressions WHERE address IN " + sqlList(chunk.count)
                 for address in try String.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) { result.insert(address.lowercased()) }
             }

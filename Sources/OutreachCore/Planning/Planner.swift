@@ -24,7 +24,7 @@ public struct Planner: Sendable {
         public var records: [String: LedgerRecord] = [:]
         /// Per customer, the times of messages that count towards the cap.
         public var capEvents: [String: [Date]] = [:]
-        /// Lower-cased suppressed addresses.
+        /// Suppressed addresses, as ``ContactAddress/key(for:)`` spells them.
         public var suppressed: Set<String> = []
 
         public init(records: [String: LedgerRecord] = [:], capEvents: [String: [Date]] = [:], suppressed: Set<String> = []) {
@@ -53,7 +53,7 @@ public struct Planner: Sendable {
                 entries.append(PlanEntry(candidate, .blocked(.optedOut)))
             } else if candidate.recipient == nil {
                 entries.append(PlanEntry(candidate, .blocked(.noAddress(candidate.channel.address, channel: candidate.channel.name))))
-            } else if let r = candidate.recipient, history.suppressed.contains(r.lowercased()) {
+            } else if let r = candidate.recipient, history.suppressed.contains(ContactAddress.key(for: r)) {
                 entries.append(PlanEntry(candidate, .blocked(.suppressed)))
             } else if o.deadline < now {
                 entries.append(PlanEntry(candidate, .expired(at: o.deadline)))

@@ -8,19 +8,12 @@ import Logging
 /// Every tick and reload runs on one serial queue, so ticks never overlap (a slow tick delays the
 /// next) and a reload swaps the configuration between ticks, never during one.
 public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `reportedSkips` are touched only on `queue`; the rest is locked or immutable
-    /// What a (re)load produces: everything a tick needs.
-    struct Loaded {
-        var outreach: Outreach
-        var ledger: SQLiteLedger
-        var channels: [String: any Channel]
-    }
-
     let configFile: String
     let clock: any Clock
     let logger: Logger
     let notifier: SystemdNotifier
     private let queue = DispatchQueue(label: "outreachd.tick")
-    private var loaded: Loaded
+    private var loaded: Outreach.Delivery
     private var timer: DispatchSourceTimer?
     private var signals: [DispatchSourceSignal] = []
     private var watchdog: DispatchSourceTimer?
@@ -46,21 +39,27 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
         self.clock = clock
         self.logger = logger
         self.notifier = notifier
-        let loaded = try Self.load(configFile)
+        let loaded = try Self.load(configFile, logger: logger)
         self.lock = try InstanceLock(statePath: loaded.outreach.configuration.state.location)
         self.loaded = loaded
         self.settings = Locked(loaded.outreach.configuration.schedule)
     }
 
-    static func load(_ configFile: String) throws -> Loaded {
-        let (outreach, ledger) = try Outreach.openForDelivery(configFile: configFile)
-        return Loaded(outreach: outreach, ledger: ledger, channels: try outreach.makeChannels())
+    /// Everything a tick needs; throws when a channel cannot deliver or the ledger is missing.
+    static func load(_ configFile: String, logger: Logger) throws -> Outreach.Delivery {
+        let delivery = try Outreach.openForDelivery(configFile: configFile)
+        for warning in delivery.warnings { logger.warning("configuration", metadata: ["problem": "\(warning)"]) }
+        return delivery
     }
 
     /// Runs until SIGTERM or SIGINT; returns the exit status (0 after a clean drain).
     public func run() -> Int32 {
         for sig in [SIGHUP, SIGTERM, SIGINT] { signal(sig, SIG_IGN) }
-        let requeued = (try? loaded.ledger.recoverInterrupted(now: clock.now)) ?? 0
+        let requeued: Int
+        do { requeued = try loaded.ledger.recoverInterrupted(now: clock.now) } catch {
+            logger.critical("cannot use the ledger", metadata: ["error": "\(error)"])
+            return 1
+        }
         if requeued > 0 { logger.warning("requeued messages a previous run left in flight", metadata: ["count": "\(requeued)"]) }
         notifier.notify("READY=1\nSTATUS=started; first tick now")
         logger.notice("started", metadata: ["config": "\(configFile)", "interval": "\(loaded.outreach.configuration.schedule.interval)"])
@@ -99,25 +98,17 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
         defer { health.withLock { $0.busySince = nil; $0.lastTickEnd = Date() } }
         do {
             try refreshStore()
-            let current = loaded
-            let queued = try current.outreach.queueDue(at: started, into: current.ledger, logger: logger)
-            for row in queued.skipped where reportedSkips.count < 100_000 && reportedSkips.insert(row).inserted {
-                logger.notice("store row skipped", metadata: ["row": "\(row)"])
-            }
-            let deliverer = Deliverer(ledger: current.ledger, channels: current.channels, clock: clock, logger: logger,
+            try loaded.ledger.checkFile()
+            let tick = Tick(delivery: loaded, clock: clock, logger: logger)
+            let report = try tick.run(batch: 500, deliverUntil: started.addingTimeInterval(loaded.outreach.configuration.schedule.interval.timeInterval),
                                       isStopping: { [stopping] in stopping.withLock { $0 } },
                                       onProgress: { [health] in health.withLock { $0.lastProgress = Date() } })
-            let delivered = try deliverer.deliverAllDue(
-                batch: 500, deadline: started.addingTimeInterval(current.outreach.configuration.schedule.interval.timeInterval))
-            let expired = try current.ledger.expireOverdue(now: clock.now)
-            let duration = clock.now.timeIntervalSince(started)
-            let status = "last tick \(Timestamp.format(started, in: TimeZone(identifier: "UTC")!)): due \(queued.due), sent \(delivered.sent), "
-                + "retrying \(delivered.retrying), failed \(delivered.failed + queued.failed), expired \(delivered.expired + queued.expired + expired), "
-                + String(format: "%.2f s", duration)
-            try? current.ledger.setMeta("last_tick_duration", String(duration))
-            notifier.notify("STATUS=" + status)
-            logger.info("tick", metadata: ["due": "\(queued.due)", "sent": "\(delivered.sent)", "retrying": "\(delivered.retrying)",
-                                           "failed": "\(delivered.failed + queued.failed)", "duration": "\(String(format: "%.3f", duration))"])
+            for row in report.queued.skipped where reportedSkips.count < 100_000 && reportedSkips.insert(row).inserted {
+                logger.notice("store row skipped", metadata: ["row": "\(row)"])
+            }
+            notifier.notify("STATUS=last tick \(Timestamp.format(started, in: TimeZone(identifier: "UTC")!)): \(report.figures), " + String(format: "%.2f s", report.duration))
+            logger.info("tick", metadata: ["due": "\(report.queued.due)", "sent": "\(report.delivered.sent)", "retrying": "\(report.delivered.retrying)",
+                                           "failed": "\(report.failed)", "expired": "\(report.expired)", "duration": "\(String(format: "%.3f", report.duration))"])
         } catch {
             // A store or ledger that fails (missing, locked, down) costs this tick only; the next one tries again.
             logger.error("tick failed; retrying at the next tick", metadata: ["error": "\(error)"])
@@ -137,7 +128,7 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
     private func reload() {
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(DispatchTime.now().uptimeNanoseconds / 1000)")
         do {
-            var next = try Self.load(configFile)
+            var next = try Self.load(configFile, logger: logger)
             let state = loaded.outreach.configuration.state
             if next.outreach.configuration.state != state {
                 // The lock and the open ledger belong to the old state database: keep using it.

@@ -34,18 +34,6 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
 
     public enum FileCheck: Sendable { case same, replaced }
 
-    struct FileIdentity: Equatable, Sendable {
-        var device: UInt64
-        var inode: UInt64
-
-        init?(_ path: String) {
-            var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
-        }
-    }
-
     /// Creates the store file if needed, with the schema and indexes.
     public static func create(path: String) throws -> SQLiteCustomerStore {
         let queue = try DatabaseQueue(path: path)

@@ -1,23 +1,29 @@
 /// Why the customer store could not be opened or read.
 ///
 /// Messages name the database file and what to do; they never carry customer data.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
+public struct StoreError: FileError, Sendable {
     private enum Code: Sendable {
         case missing, unsupported, unreadable
     }
 
     private var code: Code
-    public var description: String
+    public var diagnostic: Diagnostic
 
-    public static func missing(_ path: String) -> StoreError {
-        StoreError(code: .missing, description: "\(path): the database does not exist (run `outreachd init` to create it)")
+    private init(_ code: Code, _ file: String, _ reason: String) {
+        self.code = code
+        self.diagnostic = Diagnostic(file: file, line: nil, reason)
     }
 
-    public static func unsupported(_ what: String) -> StoreError {
-        StoreError(code: .unsupported, description: what)
+    public static func missing(_ path: String) -> StoreError {
+        StoreError(.missing, path, "the database does not exist (run `outreachd init` to create it)")
+    }
+
+    /// A setting outreachd cannot serve (yet), in the file that asks for it.
+    public static func unsupported(_ file: String, _ what: String) -> StoreError {
+        StoreError(.unsupported, file, what)
     }
 
     public static func unreadable(_ path: String, _ underlying: Error) -> StoreError {
-        StoreError(code: .unreadable, description: "\(path): \(underlying)")
+        StoreError(.unreadable, path, DatabaseProblem.describe(underlying, path: path, role: .store))
     }
 }

@@ -10,12 +10,14 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() throws {
+        // Problems and warnings go to stderr, as every error does; stdout says only that all is well.
         let problems = Checker.check(configFile: options.path)
-        for problem in problems { print(problem) }
-        if !problems.isEmpty {
-            Console.error("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+        for problem in problems { Console.line(problem.description) }
+        let errors = problems.filter(\.isError).count
+        if errors > 0 {
+            Console.error("\(errors) problem\(errors == 1 ? "" : "s") found")
             throw ExitCode(1)
         }
-        print("\(options.path): configuration, templates and store are usable")
+        print("\(options.path): configuration, templates, channels, store and ledger are usable")
     }
 }

@@ -22,6 +22,7 @@ struct ExplainCommand: ParsableCommand {
         try withUserErrors {
             let outreach = try Outreach.open(configFile: options.path)
             let config = outreach.configuration
+            Report.notice(outreach)
             let now = try parseTime(at, option: "--at", zone: config.schedule.timezone)
             guard let record = try outreach.store.customers(ids: [customer])[customer] else {
                 throw ValidationError("customer \"\(customer)\" is not in the store \(config.store)")

@@ -24,6 +24,7 @@ struct ForecastCommand: ParsableCommand {
         try withUserErrors {
             let outreach = try Outreach.open(configFile: options.path)
             let config = outreach.configuration
+            Report.notice(outreach)
             let zone = config.schedule.timezone
             let now = try parseTime(at, option: "--at", zone: zone)
             // N calendar days in the default zone: today (from now) and the N - 1 days after it.

@@ -18,6 +18,8 @@ struct InitCommand: ParsableCommand {
     var templates: String?
     @Option(help: ArgumentHelp("With --demo: place the demo's dates relative to this instant instead of now.", valueName: "TIME"))
     var at: String?
+    @Flag(help: "With --demo: replace an existing demo folder, its ledger and Maildir included.")
+    var replace = false
 
     func run() throws {
         try withUserErrors {
@@ -27,7 +29,7 @@ struct InitCommand: ParsableCommand {
                 guard let source = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/birthday.txt") }) else {
                     throw ValidationError("no templates folder with birthday.txt found in \(candidates.joined(separator: ", ")); pass --templates DIR")
                 }
-                let config = try DemoSeed.write(folder: dir, now: now, templatesFrom: source)
+                let config = try DemoSeed.write(folder: dir, now: now, templatesFrom: source, replacing: replace)
                 print("demo written to \(dir)/: 48 customers in Hungarian, Swedish, Thai and English")
                 print("next: outreachd preview --config \(config)")
                 return
@@ -42,7 +44,7 @@ struct InitCommand: ParsableCommand {
             }
             switch configuration.state.kind {
             case .sqlite:
-                _ = try SQLiteLedger(path: configuration.state.location, create: true)
+                _ = try SQLiteLedger(path: configuration.state.location, access: .create)
                 print("state \(configuration.state.location): ledger ready")
             case .postgres:
                 throw ValidationError("[state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")

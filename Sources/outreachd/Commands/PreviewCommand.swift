@@ -25,6 +25,10 @@ struct PreviewCommand: ParsableCommand {
             if let rule, !outreach.configuration.rules.contains(where: { $0.name == rule }) {
                 throw ValidationError("--rule \"\(rule)\": no such rule in \(options.path) (rules: \(outreach.configuration.rules.map(\.name).joined(separator: ", ")))")
             }
+            if let customer, try outreach.store.customers(ids: [customer])[customer] == nil {
+                throw ValidationError("customer \"\(customer)\" is not in the store \(outreach.configuration.store)")
+            }
+            Report.notice(outreach)
             let plan = try outreach.plan(at: now, customerID: customer, ruleName: rule)
             var shown = 0
             for entry in plan.due {
@@ -91,6 +95,11 @@ struct PreviewLine: Encodable {
 
 /// Warnings about store rows the rules could not use, on stderr.
 enum Report {
+    /// Says, before anything else, that the ledger was missing and read as empty.
+    static func notice(_ outreach: Outreach) {
+        if let notice = outreach.ledgerNotice { Console.warning(notice) }
+    }
+
     static func skipped(_ plan: Plan, limit: Int = 20) {
         let lines = plan.skipped.map(\.description) + plan.unreadable.map(\.description)
         for line in lines.prefix(limit) { Console.warning(line) }

@@ -51,18 +51,17 @@ struct RunCommand: ParsableCommand {
                 print("dry run: \(rendered) message\(rendered == 1 ? "" : "s") would be sent; nothing sent or recorded")
                 return
             }
-            let (outreach, ledger) = try Outreach.openForDelivery(configFile: options.path)
-            let lock = try InstanceLock(statePath: outreach.configuration.state.location)
+            // Channels are proven able to deliver, and the ledger must exist, before anything is queued.
+            let delivery = try Outreach.openForDelivery(configFile: options.path)
+            for warning in delivery.warnings { Console.warning(warning.description) }
+            let lock = try InstanceLock(statePath: delivery.outreach.configuration.state.location)
             defer { withExtendedLifetime(lock) {} }
-            let recovered = try ledger.recoverInterrupted(now: clock.now)
+            let recovered = try delivery.ledger.recoverInterrupted(now: clock.now)
             if recovered > 0 { logger.warning("requeued messages a previous run left in flight", metadata: ["count": "\(recovered)"]) }
-            let queued = try outreach.queueDue(at: clock.now, into: ledger, logger: logger)
-            for row in queued.skipped { logger.notice("store row skipped", metadata: ["row": "\(row)"]) }
-            let deliverer = Deliverer(ledger: ledger, channels: try outreach.makeChannels(), clock: clock, logger: logger)
-            let delivered = try deliverer.deliverAllDue()
-            let expired = try ledger.expireOverdue(now: clock.now)
-            pending = try ledger.pendingCount()
-            print("due \(queued.due), queued \(queued.queued), sent \(delivered.sent), retrying \(delivered.retrying), failed \(delivered.failed + queued.failed), expired \(delivered.expired + queued.expired + expired), still queued \(pending)")
+            let report = try Tick(delivery: delivery, clock: clock, logger: logger).run()
+            for row in report.queued.skipped { logger.notice("store row skipped", metadata: ["row": "\(row)"]) }
+            pending = try delivery.ledger.pendingCount()
+            print("\(report.figures), still queued \(pending)")
         }
         if pending > 0 { throw ExitCode(2) }
     }

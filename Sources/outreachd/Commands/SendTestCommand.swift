@@ -34,9 +34,18 @@ struct SendTestCommand: ParsableCommand {
             guard entry.recipient != nil else { throw ValidationError("customer \"\(customer)\" has no \(entry.channel.address.rawValue); pass --to ADDRESS") }
             let message = try outreach.render(entry)
             var item = outreach.outboxItem(entry, message: message, state: .sending, now: now)
+            // A tester's own address is not the customer's: the customer's name never goes before it.
+            if let to {
+                let mailbox = Mailbox(parsing: to)
+                item.recipient = mailbox?.address ?? to
+                item.recipientName = mailbox?.name
+            }
             item.key = "send-test:\(entry.occurrence.key):\(Int(now.timeIntervalSince1970))"
             item.attempts = 1
             guard let channel = try outreach.makeChannels()[ruleConfig.channel] else { throw ValidationError("no channel \(ruleConfig.channel)") }
+            if let to, channel.configuration.kind != .http, Mailbox(parsing: to) == nil {
+                throw ValidationError("--to \"\(to)\" is not an e-mail address")
+            }
             switch try channel.makeSender().send(item, now: now) {
             case .sent(let reply):
                 delivered = true

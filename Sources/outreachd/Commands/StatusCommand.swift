@@ -13,16 +13,18 @@ struct StatusCommand: ParsableCommand {
 
     @Option(help: "text, jsonl or prometheus (the text exposition format, for node_exporter's textfile collector).")
     var format: Format = .text
-    @Option(help: "How many recent problems to list.")
+    @Option(help: "How many recent problems to list (0 to 1000).")
     var failures = 10
+
+    func validate() throws {
+        guard (0...1000).contains(failures) else { throw ValidationError("--failures must be between 0 and 1000") }
+    }
 
     func run() throws {
         try withUserErrors {
             let configuration = try ConfigurationLoader.load(file: options.path)
-            guard configuration.state.kind == .sqlite, FileManager.default.fileExists(atPath: configuration.state.location) else {
-                throw ValidationError("\(configuration.state): no state database yet (run `outreachd init` or `outreachd run --once`)")
-            }
-            let ledger = try SQLiteLedger(path: configuration.state.location, create: false)
+            guard configuration.state.kind == .sqlite else { throw ValidationError("PostgreSQL state databases are not supported yet") }
+            let ledger = try SQLiteLedger(path: configuration.state.location, access: .read)
             if format == .prometheus {
                 print(try ledger.metrics(now: Date()).prometheusText, terminator: "")
                 return

@@ -22,24 +22,38 @@ struct SuppressCommand: ParsableCommand {
         if action != .list, (address ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("suppress \(action.rawValue) needs an ADDRESS")
         }
+        if action == .list, address != nil { throw ValidationError("suppress list takes no ADDRESS") }
     }
 
     func run() throws {
         try withUserErrors {
             let configuration = try ConfigurationLoader.load(file: options.path)
             guard configuration.state.kind == .sqlite else { throw ValidationError("PostgreSQL state databases are not supported yet") }
-            let ledger = try SQLiteLedger(path: configuration.state.location, create: true)
-            let address = (address ?? "").trimmingCharacters(in: .whitespaces)
+            // The list lives in the ledger, which only `init` creates.
+            let ledger = try SQLiteLedger(path: configuration.state.location, access: action == .list ? .read : .write)
             switch action {
-            case .add:
-                print(try ledger.suppress(address, reason: reason, now: Date()) ? "added \(address)" : "\(address) was already suppressed")
-            case .remove:
-                print(try ledger.unsuppress(address) ? "removed \(address)" : "\(address) was not suppressed")
+            case .add, .remove:
+                let parsed: ContactAddress
+                do { parsed = try ContactAddress(parsing: address ?? "") } catch {
+                    throw ValidationError("suppress \(action.rawValue): \(error)")
+                }
+                let entry = parsed.normalized
+                if action == .add {
+                    print(try ledger.suppress(entry, reason: reason, now: Date()) ? "added \(entry)" : "\(entry) was already suppressed")
+                } else {
+                    print(try ledger.unsuppress(entry) ? "removed \(entry)" : "\(entry) was not suppressed")
+                }
             case .list:
+                let utc = TimeZone(identifier: "UTC")!
                 for s in try ledger.suppressions() {
-                    print("\(s.address)\t\(Timestamp.format(s.since, in: TimeZone(identifier: "UTC")!))\t\(s.reason)")
+                    print("\(Self.printable(s.address))\t\(Timestamp.format(s.since, in: utc))\t\(Self.printable(s.reason))")
                 }
             }
         }
+    }
+
+    /// One tab-separated field: control characters (a tab, a line break) shown escaped, never breaking the line.
+    static func printable(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())
     }
 }

@@ -69,13 +69,10 @@ final class HTTPDeployment {
     func tick(at now: Date = HTTPDeployment.now, environment: [String: String] = [:]) throws -> (queued: Outreach.QueueReport, delivered: Deliverer.Report, ledger: SQLiteLedger) {
         var logger = Logger(label: "outreachd-http-test")
         logger.logLevel = .critical
-        let (outreach, ledger) = try Outreach.openForDelivery(configFile: config)
-        try ledger.recoverInterrupted(now: now)
-        let queued = try outreach.queueDue(at: now, into: ledger, logger: logger)
-        let deliverer = Deliverer(ledger: ledger, channels: try outreach.makeChannels(environment: environment), clock: FixedClock(now), logger: logger)
-        let delivered = try deliverer.deliverDue()
-        try ledger.expireOverdue(now: now)
-        return (queued, delivered, ledger)
+        let delivery = try Outreach.openForDelivery(configFile: config, environment: environment)
+        try delivery.ledger.recoverInterrupted(now: now)
+        let report = try Tick(delivery: delivery, clock: FixedClock(now), logger: logger).run()
+        return (report.queued, report.delivered, delivery.ledger)
     }
 }
 
@@ -287,7 +284,8 @@ let whsecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         defer { server.stop() }
         let deployment = try HTTPDeployment(port: server.port, secret: whsecSecret)
         // A run queues and claims the row, then dies before recording an outcome.
-        let (outreach, ledger) = try Outreach.openForDelivery(configFile: deployment.config)
+        let delivery = try Outreach.openForDelivery(configFile: deployment.config, environment: [:])
+        let (outreach, ledger) = (delivery.outreach, delivery.ledger)
         var logger = Logger(label: "outreachd-http-test")
         logger.logLevel = .critical
         _ = try outreach.queueDue(at: HTTPDeployment.now, into: ledger, logger: logger)

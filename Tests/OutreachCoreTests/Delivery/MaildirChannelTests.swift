@@ -60,7 +60,8 @@ import Testing
         // A run that wrote one message and died before recording it.
         var first: OutboxItem?
         do {
-            let (outreach, ledger) = try Outreach.openForDelivery(configFile: d.config)
+            let delivery = try Outreach.openForDelivery(configFile: d.config, environment: [:])
+            let (outreach, ledger) = (delivery.outreach, delivery.ledger)
             try outreach.queueDue(at: now, into: ledger, logger: logger)
             let claimed = try ledger.claim(now: now, limit: 1)
             try #require(claimed.count == 1)
@@ -98,7 +99,8 @@ import Testing
         let evil = Customer(id: "C-EVIL", name: "Eve\r\nBcc: evil@example.com", email: "eve@example.com", locale: "en",
                             timezone: "Europe/London", birthday: "1970-11-23")
         let d = try DeliveryDeployment(channel: Self.channel, customers: [DeliveryCustomers.hungarian, DeliveryCustomers.thai, evil])
-        let (outreach, ledger) = try Outreach.openForDelivery(configFile: d.config)
+        let delivery = try Outreach.openForDelivery(configFile: d.config, environment: [:])
+        let (outreach, ledger) = (delivery.outreach, delivery.ledger)
         let report = try outreach.queueDue(at: now, into: ledger, logger: logger)
         #expect(report.queued == 3)
         #expect(try d.rows().allSatisfy { $0.state == .queued && $0.attempts == 0 })
@@ -126,13 +128,18 @@ import Testing
 
     @Test func testUnwritableMaildirIsRetriedNotLost() throws {
         let d = try DeliveryDeployment(channel: Self.channel, customers: [DeliveryCustomers.swedish])
+        // The folder breaks after start-up (a start-up with it broken is refused: see below).
+        let delivery = try Outreach.openForDelivery(configFile: d.config, environment: [:])
         d.folder.write("Maildir", "a file where the folder should be\n")
-        let tick = try d.tick()
-        #expect(tick.delivered.retrying == 1, "\(tick.delivered)")
+        let report = try Tick(delivery: delivery, clock: FixedClock(now), logger: logger).run()
+        #expect(report.delivered.retrying == 1, "\(report.delivered)")
         let row = try #require(try d.rows().first)
         #expect(row.state == .retry)
         #expect(row.nextAttemptAt == now.addingTimeInterval(300))
         #expect(row.lastError.map { !$0.isEmpty } == true)
+        // Starting with the folder still broken is refused, naming it, and loses nothing.
+        #expect { try d.tick(at: now.addingTimeInterval(300)) } throws: { "\($0)".contains(d.folder.file("Maildir")) && "\($0)".contains("not a folder") }
+        #expect(try d.rows().first?.state == .retry)
 
         try FileManager.default.removeItem(atPath: d.folder.file("Maildir"))
         let later = try d.tick(at: now.addingTimeInterval(300))

@@ -66,6 +66,7 @@ final class DeliveryDeployment {
     init(channel: String, customers: [Customer], tickets: [Ticket] = [], extra: String = "") throws {
         try FileManager.default.copyItem(atPath: ServerProcess.root + "/templates", toPath: folder.file("templates"))
         _ = try makeStore(in: folder, customers: customers, tickets: tickets)
+        _ = try SQLiteLedger(path: folder.file("state.db"), access: .create)
         config = folder.write("outreachd.toml", """
             [store]
             url = "sqlite:customers.db"
@@ -103,13 +104,11 @@ final class DeliveryDeployment {
     func tick(at now: Date = DeliveryDeployment.now) throws -> TickOutcome {
         var logger = Logger(label: "outreachd-test")
         logger.logLevel = .warning
-        let (outreach, ledger) = try Outreach.openForDelivery(configFile: config)
-        let recovered = try ledger.recoverInterrupted(now: now)
-        let queued = try outreach.queueDue(at: now, into: ledger, logger: logger)
-        let deliverer = Deliverer(ledger: ledger, channels: try outreach.makeChannels(environment: [:]), clock: FixedClock(now), logger: logger)
-        let delivered = try deliverer.deliverDue()
-        let expired = try ledger.expireOverdue(now: now)
-        return TickOutcome(recovered: recovered, queued: queued, delivered: delivered, expired: expired, ledger: ledger, outreach: outreach)
+        let delivery = try Outreach.openForDelivery(configFile: config, environment: [:])
+        let recovered = try delivery.ledger.recoverInterrupted(now: now)
+        let report = try Tick(delivery: delivery, clock: FixedClock(now), logger: logger).run()
+        return TickOutcome(recovered: recovered, queued: report.queued, delivered: report.delivered, expired: report.expiredInLedger,
+                           ledger: delivery.ledger, outreach: delivery.outreach)
     }
 
     /// The due messages as rendered before any tick (read-only open), by key.
@@ -122,11 +121,11 @@ final class DeliveryDeployment {
         return result
     }
 
-    func ledger() throws -> SQLiteLedger { try SQLiteLedger(path: folder.file("state.db"), create: true) }
+    func ledger() throws -> SQLiteLedger { try SQLiteLedger(path: folder.file("state.db"), access: .write) }
 
     func rows() throws -> [OutboxItem] {
-        let queue = try DatabaseQueue(path: folder.file("state.db"))
-        return try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY key").map(SQLiteLedger.item) }
+        let ledger = try self.ledger()
+        return try ledger.reading { db in try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY key").map(ledger.item) }
     }
 }
 
@@ -514,7 +513,8 @@ struct TestCertificates {
         // A run that queued everything, claimed one row, and died before recording its outcome.
         var inFlight: OutboxItem?
         do {
-            let (outreach, ledger) = try Outreach.openForDelivery(configFile: d.config)
+            let delivery = try Outreach.openForDelivery(configFile: d.config, environment: [:])
+            let (outreach, ledger) = (delivery.outreach, delivery.ledger)
             #expect(try outreach.queueDue(at: now, into: ledger, logger: logger).queued == 3)
             let claimed = try ledger.claim(now: now, limit: 1)
             try #require(claimed.count == 1)

@@ -9,7 +9,7 @@ import Testing
     let folder = TemporaryFolder()
     let now = at("2026-11-23T10:00:00Z")
 
-    func ledger() throws -> SQLiteLedger { try SQLiteLedger(path: folder.file("state.db"), create: true) }
+    func ledger() throws -> SQLiteLedger { try SQLiteLedger(path: folder.file("state.db"), access: .create) }
 
     func item(_ key: String, due: Date? = nil, deadline: Date? = nil, body: String = "Hello", recipient: String = "eva@example.hu",
               state: LedgerState = .queued) -> OutboxItem {

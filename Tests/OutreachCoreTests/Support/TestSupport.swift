@@ -67,6 +67,8 @@ func makeDeployment(in folder: TemporaryFolder, rules: String, schedule: String 
             .deletingLastPathComponent().appendingPathComponent("templates").path
         try FileManager.default.copyItem(atPath: shipped, toPath: folder.file("templates"))
     }
+    // The ledger `outreachd init` creates: `run` refuses to start without one.
+    _ = try SQLiteLedger(path: folder.file("state.db"), access: .create)
     return folder.write("outreachd.toml", """
         [store]
         url = "sqlite:customers.db"

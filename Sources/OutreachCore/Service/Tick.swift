@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+
+/// One tick: evaluate the rules, queue what is due, deliver what is queued, expire what ran out,
+/// and record the tick's figures. `run --once` runs one; the daemon runs one every interval.
+public struct Tick: Sendable {
+    /// What one tick did.
+    public struct Report: Sendable {
+        public var queued: Outreach.QueueReport
+        public var delivered: Deliverer.Report
+        /// Rows whose deadline passed while they waited in the ledger.
+        public var expiredInLedger: Int
+        /// Wall time of the whole tick, in seconds.
+        public var duration: Double
+
+        public var failed: Int { delivered.failed + queued.failed }
+        public var expired: Int { delivered.expired + queued.expired + expiredInLedger }
+
+        /// `due 3, queued 3, sent 3, retrying 0, failed 0, expired 0`: the figures STATUS= and `run --once` print.
+        public var figures: String {
+            "due \(queued.due), queued \(queued.queued), sent \(delivered.sent), retrying \(delivered.retrying), failed \(failed), expired \(expired)"
+        }
+    }
+
+    public var delivery: Outreach.Delivery
+    public var clock: any Clock
+    public var logger: Logger
+
+    public init(delivery: Outreach.Delivery, clock: any Clock, logger: Logger) {
+        self.delivery = delivery
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Runs the tick.
+    ///
+    /// - Parameters:
+    ///   - batch: rows claimed per delivery pass.
+    ///   - deliverUntil: stop starting delivery passes after this instant (the daemon: about one
+    ///     interval, so a backlog never holds up the next evaluation); `nil`: until nothing is due.
+    ///   - isStopping: checked before each message (the daemon's SIGTERM).
+    ///   - onProgress: after each message (the watchdog's heartbeat).
+    public func run(batch: Int = 10_000, deliverUntil: Date? = nil, isStopping: @escaping @Sendable () -> Bool = { false },
+                    onProgress: @escaping @Sendable () -> Void = {}) throws -> Report {
+        let started = clock.now
+        let queued = try delivery.outreach.queueDue(at: started, into: delivery.ledger, logger: logger)
+        let deliverer = Deliverer(ledger: delivery.ledger, channels: delivery.channels, clock: clock, logger: logger,
+                                  isStopping: isStopping, onProgress: onProgress)
+        let delivered = try deliverer.deliverAllDue(batch: batch, deadline: deliverUntil)
+        let expired = try delivery.ledger.expireOverdue(now: clock.now)
+        let duration = clock.now.timeIntervalSince(started)
+        try delivery.ledger.setMeta("last_tick_duration", String(duration))
+        return Report(queued: queued, delivered: delivered, expiredInLedger: expired, duration: duration)
+    }
+}
