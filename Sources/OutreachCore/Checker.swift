@@ -24,7 +24,7 @@ public enum Checker {
         case .postgres:
             problems.append(Diagnostic(file: configFile, line: nil, "[store] url: PostgreSQL stores are not supported yet"))
         }
-        problems += configuration.prepareChannels(environment: environment).diagnostics
+        problems += configuration.prepareChannels(environment: environment, credentialOutsideService: .warning).diagnostics
         if configuration.state.kind == .sqlite {
             // `run` refuses a missing or empty ledger; `check` (the unit's ExecStartPre) says so first.
             do { _ = try SQLiteLedger(path: configuration.state.location, access: .read) } catch let error as any FileError {

@@ -172,6 +172,20 @@ import Testing
         #expect(quiet.status == 0 && !quiet.stderr.contains("warning"), "\(quiet)")
     }
 
+    @Test func testASystemdCredentialIsOnlyAWarningForCheckFromAShellButStopsTheService() throws {
+        let demo = try demo(channel: "[channels.spool]\nkind = \"http\"\nurl = \"http://127.0.0.1:9/hook\"\naddress = \"email\"\n"
+                                  + "secret_file = \"/run/credentials/outreachd.service/sms-\(UUID().uuidString)\"")
+        let shell = try demo.run("check")
+        #expect(shell.status == 0, "\(shell)")
+        #expect(shell.stderr.contains("warning: ") && shell.stderr.contains("LoadCredential="), "\(shell)")
+        // Inside the service (systemd sets $CREDENTIALS_DIRECTORY) the same file missing is an error.
+        let service = try outreachd(["check", "--config", demo.config], in: demo.folder.path, environment: ["CREDENTIALS_DIRECTORY": "/run/credentials/outreachd.service"])
+        #expect(service.status == 1, "\(service)")
+        let run = try demo.run("run", "--once")
+        #expect(run.status == 1, "\(run)")
+        #expect(try demo.run("status", "--format", "jsonl").stdout.isEmpty, "nothing was queued")
+    }
+
     // MARK: The do-not-contact list
 
     @Test func testSuppressNormalisesWhatIsUnambiguousAndRefusesTheRest() throws {

@@ -25,6 +25,9 @@ public struct ChannelEnvironment: Sendable {
     public var environment: [String: String]
     /// This machine's name, the domain of a Maildir channel's default From. Defaults to `gethostname`.
     public var hostName: String
+    /// How to report a systemd credential looked for outside the service, where it cannot exist:
+    /// `check` from a shell warns (the unit's ExecStartPre= check sees it); start-up refuses. Defaults to `error`.
+    public var credentialOutsideService: Diagnostic.Severity = .error
 
     public init(templates: Configuration.Templates, companyName: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment, hostName: String = ChannelEnvironment.localHostName()) {

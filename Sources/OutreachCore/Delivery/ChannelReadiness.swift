@@ -24,6 +24,8 @@ extension ChannelConfiguration {
     /// addresses) and builds it when it can deliver.
     public func readiness(_ environment: ChannelEnvironment) -> ChannelReadiness {
         var problems: [ChannelReadiness.Problem] = []
+        // Set when a configured secret could not be read, even when that is only a warning (`check` outside the service).
+        var secretUnread = false
         func refuse(_ key: String, _ message: String) { problems.append(.init(key: key, message: message, severity: .error)) }
         func secret(_ key: String, file: String?, variable: String) -> Secret? {
             do {
@@ -31,7 +33,9 @@ extension ChannelConfiguration {
                 if let warning = secret?.warning { problems.append(.init(key: key, message: warning, severity: .warning)) }
                 return secret
             } catch {
-                refuse(key, error.description)
+                secretUnread = true
+                problems.append(.init(key: key, message: error.description,
+                                      severity: error.outsideService ? environment.credentialOutsideService : .error))
                 return nil
             }
         }
@@ -70,7 +74,7 @@ extension ChannelConfiguration {
             if let folder = path, let why = Self.unwritableFolder(folder) { refuse("path", why) }
             if let from { channel = MaildirChannel(configuration: self, from: from, templates: environment.templates) }
         }
-        let stops = problems.contains(where: \.isError)
+        let stops = secretUnread || problems.contains(where: \.isError)
         return ChannelReadiness(channel: stops ? nil : channel, problems: problems)
     }
 
@@ -98,9 +102,14 @@ extension ChannelReadiness.Problem {
 extension Configuration {
     /// Every channel's readiness as `FILE:LINE: message` diagnostics (errors and warnings), and the
     /// channels that can deliver. `check` prints the diagnostics; start-up refuses to run with an error.
-    public func prepareChannels(environment: [String: String] = ProcessInfo.processInfo.environment)
+    ///
+    /// - Parameter credentialOutsideService: the severity of a systemd credential missing because
+    ///   this is not the service (`check` from a shell: a warning). A channel without it is not built.
+    public func prepareChannels(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                credentialOutsideService: Diagnostic.Severity = .error)
         -> (channels: [String: any Channel], diagnostics: [Diagnostic]) {
-        let context = ChannelEnvironment(self, environment: environment)
+        var context = ChannelEnvironment(self, environment: environment)
+        context.credentialOutsideService = credentialOutsideService
         let locator = (try? String(contentsOfFile: file, encoding: .utf8)).map(TOMLKeyLocator.init(text:))
         var channels: [String: any Channel] = [:]
         var diagnostics: [Diagnostic] = []

@@ -12,6 +12,9 @@ struct Secret: Sendable {
     /// Why a secret cannot be used; the message names the file or variable and what to do.
     struct Problem: Error, Sendable, CustomStringConvertible {
         var description: String
+        /// A systemd credential (`/run/credentials/…`) looked for outside the service, where it
+        /// cannot exist: `check` from a shell can only say it was not checked.
+        var outsideService = false
     }
 
     /// Reads `file` when given, else `variable` from `environment`; `nil` when neither is set.
@@ -23,9 +26,12 @@ struct Secret: Sendable {
         }
         var info = stat()
         guard stat(file, &info) == 0 else {
-            let credentials = file.hasPrefix("/run/credentials/")
-                ? " (systemd's LoadCredential= provides it only inside the running service; check there, or name a file readable here)" : ""
-            throw Problem(description: "\(file): \(String(cString: strerror(errno)))\(credentials)")
+            let reason = String(cString: strerror(errno))
+            if file.hasPrefix("/run/credentials/"), environment["CREDENTIALS_DIRECTORY"] == nil {
+                throw Problem(description: "\(file): \(reason) here; systemd's LoadCredential= provides it only inside the service "
+                              + "(its ExecStartPre= check reads it there)", outsideService: true)
+            }
+            throw Problem(description: "\(file): \(reason)")
         }
         guard info.st_mode & S_IFMT == S_IFREG else { throw Problem(description: "\(file): not a regular file") }
         guard let data = FileManager.default.contents(atPath: file) else {
