@@ -112,6 +112,7 @@ public struct Outreach: Sendable {
         var plan = Plan(now: now)
         let context = RuleContext(store: store, defaultZone: configuration.schedule.timezone)
         var candidates: [Planner.Candidate] = []
+        var unreadable: [UnreadableRow] = []
         for rule in rules {
             let config = rule.configuration
             guard let channel = configuration.channels[config.channel] else { continue }
@@ -119,6 +120,7 @@ public struct Outreach: Sendable {
             let yield = try rule.occurrences(dueIn: start...now.addingTimeInterval(horizon.timeInterval), customerID: customerID, context: context)
             candidates += yield.occurrences.map { Planner.Candidate(occurrence: $0, channel: channel, recipient: Self.recipient($0.customer, channel: channel)) }
             plan.skipped += yield.skipped
+            unreadable += yield.unreadable
             if !yield.notes.isEmpty { plan.notes[config.name] = yield.notes }
         }
         var history = Planner.History()
@@ -135,7 +137,9 @@ public struct Outreach: Sendable {
             plan.skipped.removeAll { $0.rule != ruleName }
             plan.notes = plan.notes.filter { $0.key == ruleName }
         }
-        plan.unreadable = try store.unreadableRows(customerID: customerID, limit: 100)
+        // Several rules may fetch the same bad row; it is one row to report.
+        var seen: Set<UnreadableRow> = []
+        plan.unreadable = (unreadable + (try store.unreadableRows(customerID: customerID, limit: 100))).filter { seen.insert($0).inserted }
         return plan
     }
 

@@ -327,7 +327,7 @@ import Testing
         #expect(result.stderr.contains("email"), "\(result)")
         #expect(result.hasNoStackTrace)
         let store = try SQLiteCustomerStore(path: demo.dir + "/customers.db")
-        #expect(try store.customers(ids: ["N1", "N2", "N3"]).isEmpty)
+        #expect(try store.customers(ids: ["N1", "N2", "N3"]).rows.isEmpty)
     }
 
     @Test func testImportGoodCSVThenPreviewSeesTheNewCustomer() throws {

@@ -18,7 +18,7 @@ public enum CSVImporter {
             }
         }
 
-        var columns: [String] { StoreSchema.requiredColumns[rawValue]! }
+        var columns: [String] { StoreSchema.requiredColumns[rawValue] ?? [] }
     }
 
     /// A row (or the file) that stopped the import; nothing of the file was written.
@@ -38,11 +38,11 @@ public enum CSVImporter {
 
     /// Imports `path` into `table`; returns the number of rows written (inserted or updated by id).
     public static func run(_ path: String, into table: Table, store: SQLiteCustomerStore, progress: Progress? = nil) throws(ImportError) -> Int {
-        let total = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         var reader: CSVReader
         do { reader = try CSVReader(path: path) } catch {
-            throw ImportError(file: path, line: nil, column: nil, message: (error as? CSVReader.FormatError)?.message ?? "\(error)")
+            throw ImportError(file: path, line: nil, column: nil, message: error.message)
         }
+        let total = reader.size
         do {
             return try store.write { db -> Int in
                 guard let header = try reader.read() else { throw ImportError(file: path, line: 1, column: nil, message: "the file is empty; the first row must name the columns") }
@@ -56,6 +56,8 @@ public enum CSVImporter {
                 for name in table.required where !names.contains(name) {
                     throw ImportError(file: path, line: header.line, column: nil, message: "the header lacks the required column \"\(name)\"")
                 }
+                let rowChecks = try RowChecks(db, table: table, names: names, file: path)
+                defer { rowChecks.finish(db) }
                 let updates = names.filter { $0 != "id" }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
                 let sql = "INSERT INTO \(table.rawValue) (\(names.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))"
                     + (updates.isEmpty ? " ON CONFLICT(id) DO NOTHING" : " ON CONFLICT(id) DO UPDATE SET \(updates)")
@@ -66,12 +68,12 @@ public enum CSVImporter {
                         throw ImportError(file: path, line: record.line, column: nil, message: "the row has \(record.fields.count) fields, the header \(names.count)")
                     }
                     var values: [DatabaseValueConvertible?] = []
-                    for (name, raw) in zip(names, record.fields) {
+                    for (index, (name, raw)) in zip(names, record.fields).enumerated() {
                         do { values.append(try value(raw, column: name, table: table)) } catch let problem as Problem {
-                            let index = names.firstIndex(of: name)! + 1
-                            throw ImportError(file: path, line: record.line, column: "\(index) (\(name))", message: problem.message)
+                            throw ImportError(file: path, line: record.line, column: "\(index + 1) (\(name))", message: problem.message)
                         }
                     }
+                    try rowChecks.check(record, in: db)
                     try statement.execute(arguments: StatementArguments(values))
                     rows += 1
                     if rows % 2000 == 0 { progress?(reader.bytesRead, total, rows) }
@@ -113,11 +115,9 @@ public enum CSVImporter {
         case "birthday":
             guard Birthday(parsing: text) != nil else { throw Problem(message: "\"\(text)\" is not a birthday YYYY-MM-DD or --MM-DD") }
         case "opted_out":
-            switch text.lowercased() {
-            case "1", "true", "yes": return 1
-            case "0", "false", "no": return 0
-            default: throw Problem(message: "\"\(text)\" is not 0 or 1")
-            }
+            // The spellings the store reads, so what import accepts a tick reads the same way.
+            guard let optedOut = Consent.optedOut(text: text) else { throw Problem(message: "\"\(text)\" is not a consent value (\(Consent.spellings))") }
+            return optedOut ? 1 : 0
         case "created_at", "purchased_at", "opened_at", "updated_at", "solved_at":
             guard Timestamp.parse(text) != nil else { throw Problem(message: "\"\(text)\" is not an ISO 8601 timestamp with an offset, such as 2026-11-23T10:00:00+01:00") }
         case "amount":

@@ -25,21 +25,40 @@ public struct CSVReader: ~Copyable {
     private var line = 1
     /// Bytes consumed so far, for progress.
     public private(set) var bytesRead = 0
+    /// The file's size when opened, for progress.
+    public let size: Int
 
-    public init(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FormatError(line: 0, message: FileManager.default.fileExists(atPath: path) ? "cannot open the file (permission denied)" : "no such file")
+    /// Opens `path`, which must be a regular file.
+    ///
+    /// Checked on the open descriptor, not the name, so nothing can be swapped in between: a
+    /// directory would crash Foundation's read, `/dev/zero` would never end, and a FIFO would
+    /// block the open itself, hence `O_NONBLOCK`.
+    public init(path: String) throws(FormatError) {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = errno == ENOENT ? "no such file" : errno == EACCES ? "cannot open the file (permission denied)" : "cannot open the file (\(String(cString: strerror(errno))))"
+            throw FormatError(line: 0, message: reason)
         }
-        self.handle = handle
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            let kind = info.st_mode & S_IFMT
+            close(fd)
+            throw FormatError(line: 0, message: kind == S_IFDIR ? "is a directory, not a CSV file"
+                : kind == S_IFCHR || kind == S_IFBLK ? "is a device, not a CSV file" : "is not a regular file")
+        }
+        self.size = Int(info.st_size)
+        self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
     }
 
     deinit { try? handle.close() }
 
-    private mutating func next() -> UInt8? {
+    private mutating func next() throws(FormatError) -> UInt8? {
         while position == buffer.count {
             guard !atEnd else { return nil }
             let first = bytesRead == 0
-            buffer = Array(handle.readData(ofLength: 1 << 20))
+            do { buffer = Array(try handle.read(upToCount: 1 << 20) ?? Data()) } catch {
+                throw FormatError(line: line, message: "cannot read the file: \(error.localizedDescription)")
+            }
             position = 0
             if buffer.isEmpty { atEnd = true; return nil }
             // A UTF-8 byte order mark (spreadsheet exports) is not part of the first field.
@@ -49,8 +68,8 @@ public struct CSVReader: ~Copyable {
         return buffer[position]
     }
 
-    private mutating func peek() -> UInt8? {
-        guard let b = next() else { return nil }
+    private mutating func peek() throws(FormatError) -> UInt8? {
+        guard let b = try next() else { return nil }
         position -= 1
         bytesRead -= 1
         return b
@@ -64,10 +83,10 @@ public struct CSVReader: ~Copyable {
         var startLine = line
         var sawAny = false
         var closedQuote = false
-        while let b = next() {
+        while let b = try next() {
             if quoted {
                 if b == UInt8(ascii: "\"") {
-                    if peek() == UInt8(ascii: "\"") { _ = next(); field.append(b) } else { quoted = false; closedQuote = true }
+                    if try peek() == UInt8(ascii: "\"") { _ = try next(); field.append(b) } else { quoted = false; closedQuote = true }
                 } else {
                     if b == UInt8(ascii: "\n") { line += 1 }
                     field.append(b)

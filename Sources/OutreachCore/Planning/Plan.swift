@@ -7,7 +7,8 @@ public struct Plan: Sendable {
     public var skipped: [SkippedRow] = []
     /// Why candidates of one customer did not qualify, per rule (only when narrowed to a customer).
     public var notes: [String: [String]] = [:]
-    /// Rows no date query can find, because the store cannot read their dates.
+    /// Store rows that name no customer or that no rule's query can find (unreadable dates,
+    /// unknown ticket statuses), with why.
     public var unreadable: [UnreadableRow] = []
 
     public init(now: Date) { self.now = now }

@@ -11,10 +11,11 @@ public struct BirthdayRule: Rule {
         var yield = RuleYield()
         let monthDays = customerID == nil ? Self.monthDays(around: window) : nil
         let candidates = try context.store.customers(birthdayMonthDays: monthDays, customerID: customerID)
+        yield.reject(candidates.rejected, rule: configuration.name)
         let utc = TimeZone(identifier: "UTC")!
         let firstYear = CivilDate(window.lowerBound, in: utc).year - 1
         let lastYear = CivilDate(window.upperBound, in: utc).year + 1
-        for customer in candidates {
+        for customer in candidates.rows {
             guard let raw = customer.birthday, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
             guard let birthday = Birthday(parsing: raw) else {
                 yield.skipped.append(SkippedRow(rule: configuration.name, customerID: customer.id,

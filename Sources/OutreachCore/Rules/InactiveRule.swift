@@ -12,23 +12,32 @@ public struct InactiveRule: Rule {
         var yield = RuleYield()
         // Two purchases at the same instant can both be "latest": keep one per customer, deterministically.
         var latest: [String: (Purchase, Date)] = [:]
-        for purchase in try context.store.latestPurchases(madeIn: configuration.eventRange(for: window, wait: after), customerID: customerID) {
-            guard let at = parseStoreTime(purchase.purchasedAt, column: "purchased_at", row: "purchase \(purchase.id)",
-                                          rule: configuration.name, customerID: purchase.customerID, into: &yield) else { continue }
+        let found = try context.store.latestPurchases(madeIn: configuration.eventRange(for: window, wait: after), customerID: customerID)
+        yield.reject(found.rejected, rule: configuration.name)
+        for purchase in found.rows {
+            guard let at = parseStoreTime(purchase.purchasedAt, column: "purchased_at", table: "purchases", id: purchase.id, customerID: purchase.customerID,
+                                          rule: configuration.name, into: &yield) else { continue }
             if let seen = latest[purchase.customerID], (seen.1, seen.0.id) > (at, purchase.id) { continue }
             latest[purchase.customerID] = (purchase, at)
         }
         let ids = latest.keys.sorted()
         let resolver = try CustomerResolver(rule: configuration, ids: ids, context: context)
         let needsSpend = ids.filter { tier == nil || resolver.customers[$0]?.tier != tier }
-        let spend = minSpend == nil ? [:] : try context.store.lifetimeSpend(customerIDs: needsSpend)
+        let spend = minSpend == nil ? StoreRows([:]) : try context.store.lifetimeSpend(customerIDs: needsSpend)
+        // An amount that is not a number makes the spend unknown: such a customer is skipped, not judged on the rest.
+        let unknownSpend = Dictionary(grouping: spend.rejected) { $0.customerID ?? "" }
         for id in ids {
             guard let (purchase, at) = latest[id], let (customer, zone) = resolver.resolve(id, row: "purchase \(purchase.id)", into: &yield) else { continue }
             let tierMatches = tier != nil && customer.tier == tier
-            let spendMatches = minSpend.map { spend[id, default: 0] >= $0 } ?? false
+            if !tierMatches, let unknown = unknownSpend[id] {
+                yield.reject(unknown, rule: configuration.name, context: "lifetime spend unknown")
+                continue
+            }
+            let spent = spend.rows[id, default: 0]
+            let spendMatches = minSpend.map { spent >= $0 } ?? false
             guard tierMatches || spendMatches else {
                 if customerID != nil {
-                    yield.notes.append("customer is not of tier \(tier ?? "-") and has spent \(spend[id, default: 0]), below min_spend \(minSpend.map { String($0) } ?? "-")")
+                    yield.notes.append("customer is not of tier \(tier ?? "-") and has spent \(ReadableAmount(spent)), below min_spend \(minSpend.map { "\(ReadableAmount($0))" } ?? "-")")
                 }
                 continue
             }

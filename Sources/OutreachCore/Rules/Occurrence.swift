@@ -43,11 +43,21 @@ public struct SkippedRow: Sendable, Hashable, CustomStringConvertible {
     public var rule: String
     public var customerID: String
     public var reason: String
+    /// What the store could not read, when that is why (`nil` for a row the rule itself refused,
+    /// such as a birthday that is no date).
+    public var row: UnreadableRow?
 
     public init(rule: String, customerID: String, reason: String) {
         self.rule = rule
         self.customerID = customerID
         self.reason = reason
+    }
+
+    /// A row the store rejected, of a customer; `context` names what led to it (`purchase P1`)
+    /// when that is another row.
+    public init(rule: String, customerID: String, rejected row: UnreadableRow, context: String? = nil) {
+        self.init(rule: rule, customerID: customerID, reason: (context.map { "\($0): " } ?? "") + row.description)
+        self.row = row
     }
 
     public var description: String { "rule \(rule), customer \(customerID): \(reason)" }

@@ -29,9 +29,23 @@ public struct RuleContext: Sendable {
 public struct RuleYield: Sendable {
     public var occurrences: [Occurrence] = []
     public var skipped: [SkippedRow] = []
+    /// Rows the store rejected that name no customer, for the plan's store report.
+    public var unreadable: [UnreadableRow] = []
     public var notes: [String] = []
 
     public init() {}
+
+    /// Records rows the store could not read: as skipped rows of `rule` when they name a
+    /// customer, else as store rows; `context` names the row that led to them, if another.
+    mutating func reject(_ rows: [UnreadableRow], rule: String, context: String? = nil) {
+        for row in rows {
+            if let customerID = row.customerID {
+                skipped.append(SkippedRow(rule: rule, customerID: customerID, rejected: row, context: context))
+            } else {
+                unreadable.append(row)
+            }
+        }
+    }
 }
 
 extension RuleConfiguration {
@@ -71,19 +85,28 @@ extension Customer {
     }
 }
 
-/// Looks up the customers of event rows and their zones, turning misses into skipped rows.
+/// Looks up the customers of event rows and their zones, turning misses and unreadable customer
+/// rows into skipped rows.
 struct CustomerResolver {
     let rule: RuleConfiguration
     let customers: [String: Customer]
+    /// Customers whose row the store could not read, with why.
+    let rejected: [String: [UnreadableRow]]
     let defaultZone: TimeZone
 
     init(rule: RuleConfiguration, ids: [String], context: RuleContext) throws {
         self.rule = rule
-        self.customers = try context.store.customers(ids: Array(Set(ids)))
+        let found = try context.store.customers(ids: Array(Set(ids)))
+        self.customers = found.rows
+        self.rejected = Dictionary(grouping: found.rejected) { $0.customerID ?? "" }
         self.defaultZone = context.defaultZone
     }
 
     func resolve(_ id: String, row: String, into yield: inout RuleYield) -> (Customer, TimeZone)? {
+        if let problems = rejected[id] {
+            yield.reject(problems, rule: rule.name, context: row)
+            return nil
+        }
         guard let customer = customers[id] else {
             yield.skipped.append(SkippedRow(rule: rule.name, customerID: id, reason: "\(row) names customer \(id), who is not in the store; skipped"))
             return nil
@@ -96,11 +119,12 @@ struct CustomerResolver {
     }
 }
 
-/// Parses a stored timestamp, recording a skipped row when it is not one.
-func parseStoreTime(_ text: String?, column: String, row: String, rule: String, customerID: String, into yield: inout RuleYield) -> Date? {
+/// Parses a stored timestamp of row `id` of `table`, recording it as unreadable when it is not one.
+func parseStoreTime(_ text: String?, column: String, table: String, id: String, customerID: String, rule: String,
+                    into yield: inout RuleYield) -> Date? {
     guard let text, let date = Timestamp.parse(text) else {
-        yield.skipped.append(SkippedRow(rule: rule, customerID: customerID,
-                                        reason: "\(row): \(column) \(text.map { "\"\($0)\"" } ?? "is empty and") is not an ISO 8601 timestamp with an offset; skipped"))
+        let value: StoredValue = text.map { .text($0) } ?? .null
+        yield.reject([UnreadableRow(table: table, id: id, customerID: customerID, column: column, problem: .notATimestamp(value))], rule: rule)
         return nil
     }
     return date

@@ -11,12 +11,7 @@ public struct SatisfactionSurveyRule: Rule {
         guard case .satisfactionSurvey(let after) = configuration.kind else { return RuleYield() }
         var yield = RuleYield()
         let tickets = try context.store.solvedTickets(solvedIn: configuration.eventRange(for: window, wait: after), customerID: customerID)
-        let resolver = try CustomerResolver(rule: configuration, ids: tickets.map(\.customerID), context: context)
-        for ticket in tickets {
-            let row = "ticket \(ticket.id)"
-            guard let (customer, zone) = resolver.resolve(ticket.customerID, row: row, into: &yield),
-                  let solved = parseStoreTime(ticket.solvedAt, column: "solved_at", row: row, rule: configuration.name, customerID: customer.id, into: &yield)
-            else { continue }
+        for (ticket, customer, zone, solved) in try configuration.resolve(tickets, time: "solved_at", \.solvedAt, context: context, into: &yield) {
             let due = configuration.due(after: solved, wait: after, in: zone)
             guard window.contains(due) else { continue }
             yield.occurrences.append(Occurrence(key: "satisfaction_survey:\(ticket.id)", rule: configuration, customer: customer,

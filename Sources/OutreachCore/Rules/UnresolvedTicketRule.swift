@@ -13,12 +13,7 @@ public struct UnresolvedTicketRule: Rule {
         var yield = RuleYield()
         let span = TimeSpan(seconds: (every?.seconds ?? 0) * maxRepeats)
         let tickets = try context.store.unresolvedTickets(updatedIn: configuration.eventRange(for: window, wait: after, extra: span), customerID: customerID)
-        let resolver = try CustomerResolver(rule: configuration, ids: tickets.map(\.customerID), context: context)
-        for ticket in tickets {
-            let row = "ticket \(ticket.id)"
-            guard let (customer, zone) = resolver.resolve(ticket.customerID, row: row, into: &yield),
-                  let updated = parseStoreTime(ticket.updatedAt, column: "updated_at", row: row, rule: configuration.name, customerID: customer.id, into: &yield)
-            else { continue }
+        for (ticket, customer, zone, updated) in try configuration.resolve(tickets, time: "updated_at", \.updatedAt, context: context, into: &yield) {
             for n in 1...(1 + maxRepeats) {
                 let wait = TimeSpan(seconds: after.seconds + (n - 1) * (every?.seconds ?? 0))
                 let due = configuration.due(after: updated, wait: wait, in: zone)

@@ -5,45 +5,30 @@ import Foundation
 /// Every query is bounded by what is near its due time (a few month-days, a time range), never the
 /// whole store: a tick must cost in proportion to its candidates, not to a million customers.
 /// `customerID` narrows a query to one customer for `explain`.
+///
+/// Each query returns the rows it could read and, in ``StoreRows/rejected``, the rows it could
+/// not (unknown consent, text that is not UTF-8, a number that is not one, no id, an unknown
+/// status), so rules skip them with a reason instead of sending garbled text or guessing.
 public protocol CustomerStore: Sendable {
     /// Customers whose birthday's `MM-DD` is one of `monthDays`; `nil` means any (with `customerID` only,
     /// so `explain` also sees a birthday too malformed to have a month-day).
-    func customers(birthdayMonthDays monthDays: Set<String>?, customerID: String?) throws -> [Customer]
-    /// Customers by id; ids not found are absent from the result.
-    func customers(ids: [String]) throws -> [String: Customer]
+    func customers(birthdayMonthDays monthDays: Set<String>?, customerID: String?) throws -> StoreRows<[Customer]>
+    /// Customers by id; ids not found are in neither the rows nor the rejected ones.
+    func customers(ids: [String]) throws -> StoreRows<[String: Customer]>
     /// Purchases made within `range`.
-    func purchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> [Purchase]
+    func purchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]>
     /// Purchases made within `range` that are their customer's latest.
-    func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> [Purchase]
-    /// Each customer's total spend, for those of `ids` with purchases.
-    func lifetimeSpend(customerIDs ids: [String]) throws -> [String: Double]
+    func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]>
+    /// Each customer's total spend, for those of `ids` with purchases. A customer with an amount
+    /// that is not a number has no total (it is unknown, not smaller); the rejected rows say why.
+    func lifetimeSpend(customerIDs ids: [String]) throws -> StoreRows<[String: Double]>
     /// Tickets in `open` or `pending` last updated within `range`.
-    func unresolvedTickets(updatedIn range: ClosedRange<Date>, customerID: String?) throws -> [Ticket]
+    func unresolvedTickets(updatedIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Ticket]>
     /// Tickets in `solved` or `closed` solved within `range`.
-    func solvedTickets(solvedIn range: ClosedRange<Date>, customerID: String?) throws -> [Ticket]
-    /// Which of `ids` have a ticket in `open` or `pending`.
-    func customersWithUnresolvedTickets(among ids: [String]) throws -> Set<String>
-    /// Rows whose dates the store itself cannot read, so no time-range query will ever find them.
+    func solvedTickets(solvedIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Ticket]>
+    /// Which of `ids` have a ticket in `open` or `pending`. Their tickets in a status none of the
+    /// four come back rejected: such a ticket may well be open.
+    func customersWithUnresolvedTickets(among ids: [String]) throws -> StoreRows<Set<String>>
+    /// Rows no tick query can find: dates the store itself cannot read, statuses outside the four.
     func unreadableRows(customerID: String?, limit: Int) throws -> [UnreadableRow]
-}
-
-/// A store row no range query can find because its date is not a timestamp.
-public struct UnreadableRow: Sendable, Hashable, CustomStringConvertible {
-    public var table: String
-    public var id: String
-    public var customerID: String
-    public var column: String
-    public var value: String?
-
-    public init(table: String, id: String, customerID: String, column: String, value: String?) {
-        self.table = table
-        self.id = id
-        self.customerID = customerID
-        self.column = column
-        self.value = value
-    }
-
-    public var description: String {
-        "\(table) row \(id): \(column) \(value.map { "\"\($0)\"" } ?? "NULL") is not an ISO 8601 timestamp with an offset; skipped"
-    }
 }

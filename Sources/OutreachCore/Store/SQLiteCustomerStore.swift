@@ -57,150 +57,108 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         """
     static let unresolvedSQL = "SELECT * FROM tickets WHERE status IN ('open', 'pending') AND julianday(updated_at) BETWEEN ? AND ?"
     static let solvedSQL = "SELECT * FROM tickets WHERE status IN ('solved', 'closed') AND julianday(solved_at) BETWEEN ? AND ?"
-    static let spendSQL = "SELECT customer_id, SUM(amount) FROM purchases WHERE customer_id IN "
-    static let openTicketsSQL = "SELECT DISTINCT customer_id FROM tickets WHERE status IN ('open', 'pending') AND customer_id IN "
+    /// Every amount rather than `SUM(amount)`: SQLite sums text such as `'abc'` as 0, which would hide it.
+    static let spendSQL = "SELECT id, customer_id, amount FROM purchases WHERE customer_id IN "
+    /// Tickets that are not solved or closed: open or pending, or in a status nobody knows, which may be open too.
+    static let openTicketsSQL = "SELECT id, customer_id, status FROM tickets WHERE (status IS NULL OR status NOT IN ('solved', 'closed')) AND customer_id IN "
 
-    public func customers(birthdayMonthDays monthDays: Set<String>?, customerID: String?) throws -> [Customer] {
+    public func customers(birthdayMonthDays monthDays: Set<String>?, customerID: String?) throws -> StoreRows<[Customer]> {
         guard let monthDays else {
-            guard let customerID else { return [] }
-            return try read { db in try Row.fetchAll(db, sql: "SELECT * FROM customers WHERE id = ?", arguments: [customerID]).map(Self.customer) }
+            guard let customerID else { return StoreRows([]) }
+            return try screened("SELECT * FROM customers WHERE id = ?", [customerID], table: "customers", Self.customer)
         }
-        guard !monthDays.isEmpty else { return [] }
+        guard !monthDays.isEmpty else { return StoreRows([]) }
         let days = monthDays.sorted()
         var sql = Self.birthdaySQL + sqlList(days.count)
         var arguments = StatementArguments(days)
         if let customerID { sql += " AND id = ?"; arguments += [customerID] }
-        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.customer) }
+        return try screened(sql, arguments, table: "customers", Self.customer)
     }
 
-    public func customers(ids: [String]) throws -> [String: Customer] {
-        var result: [String: Customer] = [:]
-        try read { db in
-            for chunk in ids.chunked(500) {
-                let sql = "SELECT * FROM customers WHERE id IN " + sqlList(chunk.count)
-                for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
-                    let c = Self.customer(row)
-                    result[c.id] = c
-                }
-            }
-        }
-        return result
+    public func customers(ids: [String]) throws -> StoreRows<[String: Customer]> {
+        let found = try screened(ids, table: "customers", { "SELECT * FROM customers WHERE id IN " + sqlList($0) }, Self.customer)
+        return StoreRows(Dictionary(found.rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), rejected: found.rejected)
     }
 
-    public func purchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> [Purchase] {
-        try fetch(Self.purchasesSQL, range, customerID: customerID, column: "customer_id", Self.purchase)
+    public func purchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]> {
+        try fetch(Self.purchasesSQL, range, customerID: customerID, column: "customer_id", table: "purchases", Self.purchase)
     }
 
-    public func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> [Purchase] {
-        try fetch(Self.latestPurchasesSQL, range, customerID: customerID, column: "p.customer_id", Self.purchase)
+    public func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]> {
+        try fetch(Self.latestPurchasesSQL, range, customerID: customerID, column: "p.customer_id", table: "purchases", Self.purchase)
     }
 
-    public func lifetimeSpend(customerIDs ids: [String]) throws -> [String: Double] {
-        var result: [String: Double] = [:]
-        try read { db in
-            for chunk in ids.chunked(500) {
-                let sql = Self.spendSQL + sqlList(chunk.count) + " GROUP BY customer_id"
-                for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
-                    if let id = Self.text(row[0]) { result[id] = Self.number(row[1]) ?? 0 }
-                }
-            }
-        }
-        return result
+    public func lifetimeSpend(customerIDs ids: [String]) throws -> StoreRows<[String: Double]> {
+        let amounts = try screened(ids, table: "purchases", { Self.spendSQL + sqlList($0) }) { r in (r.id("customer_id") ?? "", r.number("amount")) }
+        // One amount that is not a number makes the customer's total unknown, not smaller.
+        let unknown = Set(amounts.rejected.compactMap(\.customerID))
+        var spend: [String: Double] = [:]
+        for (id, amount) in amounts.rows where !unknown.contains(id) { spend[id, default: 0] += amount ?? 0 }
+        return StoreRows(spend, rejected: amounts.rejected)
     }
 
-    public func unresolvedTickets(updatedIn range: ClosedRange<Date>, customerID: String?) throws -> [Ticket] {
-        try fetch(Self.unresolvedSQL, range, customerID: customerID, column: "customer_id", Self.ticket)
+    public func unresolvedTickets(updatedIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Ticket]> {
+        try fetch(Self.unresolvedSQL, range, customerID: customerID, column: "customer_id", table: "tickets", Self.ticket)
     }
 
-    public func solvedTickets(solvedIn range: ClosedRange<Date>, customerID: String?) throws -> [Ticket] {
-        try fetch(Self.solvedSQL, range, customerID: customerID, column: "customer_id", Self.ticket)
+    public func solvedTickets(solvedIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Ticket]> {
+        try fetch(Self.solvedSQL, range, customerID: customerID, column: "customer_id", table: "tickets", Self.ticket)
     }
 
-    public func customersWithUnresolvedTickets(among ids: [String]) throws -> Set<String> {
-        var result: Set<String> = []
-        try read { db in
-            for chunk in ids.chunked(500) {
-                let sql = Self.openTicketsSQL + sqlList(chunk.count)
-                for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
-                    if let id = Self.text(row[0]) { result.insert(id) }
-                }
-            }
-        }
-        return result
-    }
-
-    public func unreadableRows(customerID: String?, limit: Int) throws -> [UnreadableRow] {
-        let probes: [(table: String, column: String, filter: String)] = [
-            ("purchases", "purchased_at", ""),
-            ("tickets", "updated_at", "status IN ('open', 'pending') AND "),
-            ("tickets", "solved_at", "status IN ('solved', 'closed') AND "),
-        ]
-        return try read { db in
-            var rows: [UnreadableRow] = []
-            for probe in probes {
-                var sql = "SELECT id, customer_id, \(probe.column) FROM \(probe.table) WHERE \(probe.filter)julianday(\(probe.column)) IS NULL"
-                var arguments = StatementArguments()
-                if let customerID { sql += " AND customer_id = ?"; arguments += [customerID] }
-                sql += " LIMIT \(limit)"
-                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                    rows.append(UnreadableRow(table: probe.table, id: Self.text(row[0]) ?? "?", customerID: Self.text(row[1]) ?? "?",
-                                              column: probe.column, value: Self.text(row[2])))
-                }
-            }
-            return rows
-        }
+    public func customersWithUnresolvedTickets(among ids: [String]) throws -> StoreRows<Set<String>> {
+        let open = try screened(ids, table: "tickets", { Self.openTicketsSQL + sqlList($0) }) { r in (r.id("customer_id") ?? "", r.status("status")) }
+        return StoreRows(Set(open.rows.map(\.0)), rejected: open.rejected)
     }
 
     // MARK: Plumbing
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try queue.read(body) } catch { throw StoreError.unreadable(path, error) }
     }
 
-    private func fetch<T>(_ sql: String, _ range: ClosedRange<Date>, customerID: String?, column: String, _ map: (Row) -> T) throws -> [T] {
+    private func fetch<T>(_ sql: String, _ range: ClosedRange<Date>, customerID: String?, column: String, table: String,
+                          _ decode: (inout StoreRowReader) -> T) throws -> StoreRows<[T]> {
         var sql = sql
         var arguments: StatementArguments = [Timestamp.julianDay(range.lowerBound), Timestamp.julianDay(range.upperBound)]
         if let customerID { sql += " AND \(column) = ?"; arguments += [customerID] }
-        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(map) }
+        return try screened(sql, arguments, table: table, decode)
     }
 
-    /// Store columns are declared TEXT or REAL, but SQLite keeps whatever was written; read any storage class.
-    static func text(_ value: DatabaseValue) -> String? {
-        switch value.storage {
-        case .null: return nil
-        case .string(let s): return s
-        case .int64(let i): return String(i)
-        case .double(let d): return String(d)
-        case .blob(let b): return String(decoding: b, as: UTF8.self)
+    /// Runs `sql` and reads each row through `decode`: rows read whole are kept, the others rejected with why.
+    private func screened<T>(_ sql: String, _ arguments: StatementArguments, table: String,
+                             _ decode: (inout StoreRowReader) -> T) throws -> StoreRows<[T]> {
+        try read { db in
+            var result = StoreRows<[T]>([])
+            try Self.screen(db, sql, arguments, table: table, into: &result, decode)
+            return result
         }
     }
 
-    static func number(_ value: DatabaseValue) -> Double? {
-        switch value.storage {
-        case .int64(let i): return Double(i)
-        case .double(let d): return d
-        case .string(let s): return Double(s.trimmingCharacters(in: .whitespaces))
-        default: return nil
+    /// The same for a list of ids, in chunks of 500 (SQLite's limit on parameters); `sql` makes the query for a chunk's size.
+    private func screened<T>(_ ids: [String], table: String, _ sql: (Int) -> String,
+                             _ decode: (inout StoreRowReader) -> T) throws -> StoreRows<[T]> {
+        try read { db in
+            var result = StoreRows<[T]>([])
+            for chunk in ids.chunked(500) {
+                try Self.screen(db, sql(chunk.count), StatementArguments(chunk), table: table, into: &result, decode)
+            }
+            return result
         }
     }
 
-    static func customer(_ row: Row) -> Customer {
-        func t(_ c: String) -> String? { text(row[c] ?? .null).flatMap { $0.isEmpty ? nil : $0 } }
-        return Customer(id: t("id") ?? "", name: t("name") ?? "", email: t("email"), phone: t("phone"), locale: t("locale"),
-                        timezone: t("timezone"), birthday: t("birthday"), tier: t("tier"),
-                        optedOut: (number(row["opted_out"] ?? .null) ?? 0) != 0, createdAt: t("created_at"))
-    }
-
-    static func purchase(_ row: Row) -> Purchase {
-        func t(_ c: String) -> String? { text(row[c] ?? .null).flatMap { $0.isEmpty ? nil : $0 } }
-        return Purchase(id: t("id") ?? "", customerID: t("customer_id") ?? "", purchasedAt: t("purchased_at") ?? "",
-                        amount: number(row["amount"] ?? .null), currency: t("currency"), item: t("item"))
-    }
-
-    static func ticket(_ row: Row) -> Ticket {
-        func t(_ c: String) -> String? { text(row[c] ?? .null).flatMap { $0.isEmpty ? nil : $0 } }
-        return Ticket(id: t("id") ?? "", customerID: t("customer_id") ?? "", subject: t("subject"), status: t("status") ?? "",
-                      openedAt: t("opened_at") ?? "", updatedAt: t("updated_at") ?? "", solvedAt: t("solved_at"))
+    private static func screen<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments, table: String,
+                                  into result: inout StoreRows<[T]>, _ decode: (inout StoreRowReader) -> T) throws {
+        // A cursor, not fetchAll: only a live statement gives the reader SQLite's own bytes.
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            var reader = StoreRowReader(row, table: table)
+            let value = decode(&reader)
+            if reader.problems.isEmpty {
+                result.rows.append(value)
+            } else {
+                result.rejected += reader.rejections(customerColumn: table == "customers" ? "id" : "customer_id")
+            }
+        }
     }
 }
 

@@ -24,12 +24,20 @@ struct ExplainCommand: ParsableCommand {
             let config = outreach.configuration
             Report.notice(outreach)
             let now = try parseTime(at, option: "--at", zone: config.schedule.timezone)
-            guard let record = try outreach.store.customers(ids: [customer])[customer] else {
+            // A row the store cannot read is still the customer's: explain says why nothing goes to them.
+            let found = try outreach.store.customers(ids: [customer])
+            let record = found.rows[customer]
+            guard record != nil || !found.rejected.isEmpty else {
                 throw ValidationError("customer \"\(customer)\" is not in the store \(config.store)")
             }
-            let zone = TimeZone(identifier: record.timezone ?? "") ?? config.schedule.timezone
+            let zone = record.flatMap { TimeZone(identifier: $0.timezone ?? "") } ?? config.schedule.timezone
             let plan = try outreach.plan(at: now, lookback: Self.lookback, horizon: Self.horizon, customerID: customer)
-            print("customer \(record.id): zone \(record.timezone ?? "\(config.schedule.timezone.identifier) (default)"), locale \(record.locale ?? "\(config.schedule.defaultLocale) (default)")\(record.optedOut ? ", opted out" : "")")
+            if let record {
+                print("customer \(record.id): zone \(record.timezone ?? "\(config.schedule.timezone.identifier) (default)"), locale \(record.locale ?? "\(config.schedule.defaultLocale) (default)")\(record.optedOut ? ", opted out" : "")")
+            } else {
+                print("customer \(customer): the store row cannot be used, so no rule sends anything:")
+                for row in found.rejected { print("  \(row)") }
+            }
             print("at \(Timestamp.format(now, in: zone))")
             if let window = config.schedule.sendWindow { print("send window \(window) local time") }
             if let cap = config.schedule.maxPerCustomer { print("frequency cap \(cap) across rules") }
@@ -39,7 +47,7 @@ struct ExplainCommand: ParsableCommand {
                 print("\(rule.name) (\(kind), channel \(rule.channel), priority \(rule.priority))")
                 let entries = plan.entries.filter { $0.occurrence.rule.name == rule.name }
                 for entry in entries {
-                    print("  \(entry.occurrence.key): due \(Timestamp.format(entry.occurrence.due, in: entry.occurrence.zone)); \(entry.outcome.explanation(in: entry.occurrence.zone))")
+                    print("  \(entry.occurrence.key): due \(Timestamp.format(entry.occurrence.due, in: entry.occurrence.zone)); \(entry.outcome.explanation(in: entry.occurrence.zone, due: entry.occurrence.due))")
                 }
                 let skipped = plan.skipped.filter { $0.rule == rule.name }
                 for s in skipped { print("  skipped: \(s.reason)") }
@@ -59,18 +67,19 @@ struct ExplainCommand: ParsableCommand {
     }
 
     /// What the rule needs that this customer lacks.
-    static func why(_ rule: RuleConfiguration, _ customer: Customer) -> String {
+    static func why(_ rule: RuleConfiguration, _ customer: Customer?) -> String {
+        guard let customer else { return "the customer's store row cannot be used (see above)" }
         switch rule.kind {
         case .birthday:
             return (customer.birthday ?? "").isEmpty ? "no birthday on file" : "the birthday falls outside this range"
         case .postPurchase(let after, let min, _):
-            return "no purchase\(min.map { " of at least \($0)" } ?? "") whose check-in (\(after) later) falls in this range"
+            return "no purchase\(min.map { " of at least \(ReadableAmount($0))" } ?? "") whose check-in (\(after) later) falls in this range"
         case .unresolvedTicket(let after, _, _):
             return "no open or pending ticket quiet for \(after) in this range"
         case .satisfactionSurvey(let after):
             return "no ticket solved \(after) before a time in this range"
         case .inactive(let tier, let minSpend, let after):
-            return "no last purchase \(after) before a time in this range\(tier.map { " (tier \($0)" } ?? " (")\(minSpend.map { ", min_spend \($0))" } ?? ")")"
+            return "no last purchase \(after) before a time in this range\(tier.map { " (tier \($0)" } ?? " (")\(minSpend.map { ", min_spend \(ReadableAmount($0)))" } ?? ")")"
         }
     }
 }

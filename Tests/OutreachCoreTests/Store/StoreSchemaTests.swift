@@ -52,7 +52,7 @@ import Testing
     @Test func testCreateIsIdempotentAndKeepsData() throws {
         let store = try makeStore(in: folder, customers: [Customer(id: "C1", name: "Kovács Anna")])
         _ = try SQLiteCustomerStore.create(path: store.path)
-        #expect(try store.customers(ids: ["C1"])["C1"]?.name == "Kovács Anna")
+        #expect(try store.customers(ids: ["C1"]).rows["C1"]?.name == "Kovács Anna")
         #expect(store.schemaDiagnostics().isEmpty)
     }
 
@@ -133,11 +133,11 @@ import Testing
             Purchase(id: "P2", customerID: "C1", purchasedAt: "2026-11-22T23:45:00Z", amount: 10),
             Purchase(id: "P3", customerID: "C1", purchasedAt: "2026-11-23T05:00:00+05:30", amount: 10),
         ])
-        let late22 = try store.purchases(madeIn: at("2026-11-22T23:00:00Z")...at("2026-11-22T23:59:59Z"), customerID: nil)
+        let late22 = try store.purchases(madeIn: at("2026-11-22T23:00:00Z")...at("2026-11-22T23:59:59Z"), customerID: nil).rows
         #expect(Set(late22.map(\.id)) == ["P1", "P2", "P3"])
-        let on23 = try store.purchases(madeIn: at("2026-11-23T00:00:00Z")...at("2026-11-23T23:59:59Z"), customerID: nil)
+        let on23 = try store.purchases(madeIn: at("2026-11-23T00:00:00Z")...at("2026-11-23T23:59:59Z"), customerID: nil).rows
         #expect(on23.isEmpty)
-        let latest = try store.latestPurchases(madeIn: at("2026-11-22T00:00:00Z")...at("2026-11-23T23:59:59Z"), customerID: "C1")
+        let latest = try store.latestPurchases(madeIn: at("2026-11-22T00:00:00Z")...at("2026-11-23T23:59:59Z"), customerID: "C1").rows
         #expect(latest.map(\.id) == ["P2"])
     }
 }
