@@ -88,6 +88,12 @@ public struct Outreach: Sendable {
         }
     }
 
+    /// Whether the store has a row for `customerID`, readable or not (`explain` then says why not).
+    public func storeHolds(customerID: String) throws -> Bool {
+        let found = try store.customers(ids: [customerID])
+        return found.rows[customerID] != nil || !found.rejected.isEmpty
+    }
+
     /// The address `customer` has for `channel`, if any.
     public static func recipient(_ customer: Customer, channel: ChannelConfiguration) -> String? {
         let raw: String?

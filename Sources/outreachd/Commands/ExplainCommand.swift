@@ -27,7 +27,7 @@ struct ExplainCommand: ParsableCommand {
             // A row the store cannot read is still the customer's: explain says why nothing goes to them.
             let found = try outreach.store.customers(ids: [customer])
             let record = found.rows[customer]
-            guard record != nil || !found.rejected.isEmpty else {
+            guard try outreach.storeHolds(customerID: customer) else {
                 throw ValidationError("customer \"\(customer)\" is not in the store \(config.store)")
             }
             let zone = record.flatMap { TimeZone(identifier: $0.timezone ?? "") } ?? config.schedule.timezone

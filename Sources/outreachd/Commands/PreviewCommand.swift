@@ -25,7 +25,7 @@ struct PreviewCommand: ParsableCommand {
             if let rule, !outreach.configuration.rules.contains(where: { $0.name == rule }) {
                 throw ValidationError("--rule \"\(rule)\": no such rule in \(options.path) (rules: \(outreach.configuration.rules.map(\.name).joined(separator: ", ")))")
             }
-            if let customer, try outreach.store.customers(ids: [customer])[customer] == nil {
+            if let customer, try !outreach.storeHolds(customerID: customer) {
                 throw ValidationError("customer \"\(customer)\" is not in the store \(outreach.configuration.store)")
             }
             Report.notice(outreach)

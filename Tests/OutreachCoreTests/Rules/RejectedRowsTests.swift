@@ -190,10 +190,10 @@ import Testing
         #expect(maybe.skipped.map { $0.row?.column } == ["opted_out"])
 
         // The tick reports every one of them for the log (the daemon logs `skipped`).
-        let (delivery, ledger) = try Outreach.openForDelivery(configFile: config)
+        let delivery = try Outreach.openForDelivery(configFile: config, environment: [:])
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let report = try delivery.queueDue(at: now, into: ledger, logger: logger)
+        let report = try delivery.outreach.queueDue(at: now, into: delivery.ledger, logger: logger)
         #expect(report.queued == 1)
         for text in ["opted_out \"maybe\"", "customers row GARBLED: name is not valid UTF-8", "status \"Open\"", "purchased_at \"soon\""] {
             #expect(report.skipped.contains { $0.contains(text) }, "\(text) not in \(report.skipped)")
