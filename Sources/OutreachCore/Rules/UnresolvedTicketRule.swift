@@ -19,7 +19,8 @@ public struct UnresolvedTicketRule: Rule {
             guard let (customer, zone) = resolver.resolve(ticket.customerID, row: row, into: &yield),
                   let updated = parseStoreTime(ticket.updatedAt, column: "updated_at", row: row, rule: configuration.name, customerID: customer.id, into: &yield)
             else { continue }
-            for n in 1...(1 + maxRepeats) {
+            guard let numbers = configuration.followUpNumbers(updated: updated, after: after, every: every, maxRepeats: maxRepeats, dueIn: window) else { continue }
+            for n in numbers {
                 let wait = TimeSpan(seconds: after.seconds + (n - 1) * (every?.seconds ?? 0))
                 let due = configuration.due(after: updated, wait: wait, in: zone)
                 guard window.contains(due) else { continue }
