@@ -13,26 +13,7 @@ import Testing
         (folder, configFile) = try ConfigurationLoaderTests.folderWithShippedTemplates()
     }
 
-    /// A configuration with every numeric key present once per table, one line per element.
-    static let full: [String] = [
-        "[store]", "url = \"sqlite:customers.db\"",
-        "[state]", "url = \"sqlite:state.db\"",
-        "[schedule]", "interval = \"60s\"", "timezone = \"Europe/Budapest\"", "send_window = \"09:00-20:00\"",
-        "max_per_customer = \"1/24h\"", "drain_timeout = \"20s\"",
-        "[channels.email]", "kind = \"smtp\"", "url = \"smtp://127.0.0.1:2525\"", "tls = \"none\"", "from = \"Care <care@example.com>\"",
-        "concurrency = 4", "rate = \"20/s\"", "connect_timeout = \"30s\"", "command_timeout = \"5m\"", "data_timeout = \"10m\"",
-        "[channels.hook]", "kind = \"http\"", "url = \"https://example.com/hook\"", "timeout = \"10s\"",
-        "[[rules]]", "name = \"birthday\"", "kind = \"birthday\"", "channel = \"email\"", "template = \"birthday\"",
-        "send_at = \"09:00\"", "priority = 10", "max_lateness = \"1d\"",
-        "[[rules]]", "name = \"follow_up\"", "kind = \"unresolved_ticket\"", "channel = \"email\"", "template = \"unresolved_ticket\"",
-        "after = \"48h\"", "repeat_every = \"72h\"", "max_repeats = 2",
-        "[[rules]]", "name = \"check_in\"", "kind = \"post_purchase\"", "channel = \"email\"", "template = \"post_purchase\"",
-        "after = \"14d\"", "min_amount = 50",
-        "[[rules]]", "name = \"we_miss_you\"", "kind = \"inactive\"", "channel = \"email\"", "template = \"inactive\"",
-        "min_spend = 1000", "after = \"90d\"",
-    ]
-
-    /// A key of ``full`` as written: the table it is in and its name.
+    /// A key of ``FullConfiguration`` as written: the line it follows (its table) and its name.
     struct Key: Sendable, CustomStringConvertible {
         var table: String
         var name: String
@@ -43,8 +24,8 @@ import Testing
         Key(table: "[schedule]", name: "interval"), Key(table: "[schedule]", name: "drain_timeout"),
         Key(table: "[channels.email]", name: "connect_timeout"), Key(table: "[channels.email]", name: "command_timeout"),
         Key(table: "[channels.email]", name: "data_timeout"), Key(table: "[channels.hook]", name: "timeout"),
-        Key(table: "name = \"birthday\"", name: "max_lateness"), Key(table: "name = \"follow_up\"", name: "after"),
-        Key(table: "name = \"follow_up\"", name: "repeat_every"), Key(table: "name = \"check_in\"", name: "after"),
+        Key(table: "name = \"birthday\"", name: "max_lateness"), Key(table: "name = \"ticket_follow_up\"", name: "after"),
+        Key(table: "name = \"ticket_follow_up\"", name: "repeat_every"), Key(table: "name = \"check_in\"", name: "after"),
         Key(table: "name = \"we_miss_you\"", name: "after"),
     ]
 
@@ -55,15 +36,12 @@ import Testing
     ]
 
     /// `lines` with the line `key = …` after `table` replaced by `key = value` (`value` as written in TOML).
-    func setting(_ key: Key, to value: String, in lines: [String] = Self.full) -> (lines: [String], line: Int) {
-        var lines = lines
-        guard let header = lines.firstIndex(of: key.table),
-              let index = lines[header...].firstIndex(where: { $0.hasPrefix(key.name + " = ") }) else {
+    func setting(_ key: Key, to value: String, in lines: [String] = FullConfiguration.lines) -> (lines: [String], line: Int) {
+        guard let result = FullConfiguration.setting(key.name, to: value, after: key.table, in: lines) else {
             Issue.record("test bug: no \(key.name) after \(key.table)")
             return (lines, -1)
         }
-        lines[index] = "\(key.name) = \(value)"
-        return (lines, index + 1)
+        return result
     }
 
     func parse(_ lines: [String]) -> [Diagnostic] {
@@ -81,7 +59,7 @@ import Testing
     }
 
     @Test func testFullConfigurationIsValid() {
-        #expect(parse(Self.full).isEmpty, "\(parse(Self.full).map(\.description))")
+        #expect(parse(FullConfiguration.lines).isEmpty, "\(parse(FullConfiguration.lines).map(\.description))")
     }
 
     // MARK: Durations
@@ -110,17 +88,17 @@ import Testing
             (Key(table: "[schedule]", name: "drain_timeout"), "\"61m\"", "too long: drain_timeout must be at most 1h"),
             (Key(table: "[channels.hook]", name: "timeout"), "\"0s\"", "too short: timeout must be between 1s and 24h"),
             (Key(table: "[channels.email]", name: "data_timeout"), "\"2d\"", "too long: data_timeout must be between 1s and 24h"),
-            (Key(table: "name = \"follow_up\"", name: "repeat_every"), "\"59m\"", "too short: repeat_every must be between 1h and 366d"),
-            (Key(table: "name = \"follow_up\"", name: "repeat_every"), "\"0s\"", "too short"),
+            (Key(table: "name = \"ticket_follow_up\"", name: "repeat_every"), "\"59m\"", "too short: repeat_every must be between 1h and 366d"),
+            (Key(table: "name = \"ticket_follow_up\"", name: "repeat_every"), "\"0s\"", "too short"),
             (Key(table: "name = \"birthday\"", name: "max_lateness"), "\"367d\"", "too long: max_lateness must be at most 366d"),
             (Key(table: "name = \"check_in\"", name: "after"), "\"3661d\"", "too long: after must be at most 3660d"),
-            (Key(table: "[channels.email]", name: "concurrency"), "257", "concurrency must be between 1 and 256"),
-            (Key(table: "name = \"follow_up\"", name: "max_repeats"), "1000000000", "max_repeats must be between 0 and 100"),
-            (Key(table: "name = \"follow_up\"", name: "max_repeats"), "-1", "max_repeats must be between 0 and 100"),
+            (Key(table: "[channels.spool]", name: "concurrency"), "257", "concurrency must be between 1 and 256"),
+            (Key(table: "name = \"ticket_follow_up\"", name: "max_repeats"), "1000000000", "max_repeats must be between 0 and 100"),
+            (Key(table: "name = \"ticket_follow_up\"", name: "max_repeats"), "-1", "max_repeats must be between 0 and 100"),
             (Key(table: "name = \"birthday\"", name: "priority"), "1001", "priority must be between -1000 and 1000"),
             (Key(table: "name = \"check_in\"", name: "min_amount"), "nan", "min_amount must be a finite number, 0 or more"),
             (Key(table: "name = \"we_miss_you\"", name: "min_spend"), "inf", "min_spend must be a finite number, 0 or more"),
-            (Key(table: "[channels.email]", name: "rate"), "\"0.000001/h\"", "too slow"),
+            (Key(table: "[channels.spool]", name: "rate"), "\"0.000001/h\"", "too slow"),
         ]
         for (key, value, message) in cases {
             let (lines, line) = setting(key, to: value)
@@ -132,8 +110,8 @@ import Testing
 
     @Test func testHostileWholeNumbersAreOneErrorOnTheirLine() {
         let cases: [(Key, [String])] = [
-            (Key(table: "[channels.email]", name: "concurrency"), ["0", "257", "-1", "9223372036854775807", "-9223372036854775808", "1.5", "\"4\"", "inf"]),
-            (Key(table: "name = \"follow_up\"", name: "max_repeats"), ["-1", "101", "1000000000", "9223372036854775807", "-9223372036854775808", "1e3", "\"2\"", "nan"]),
+            (Key(table: "[channels.spool]", name: "concurrency"), ["0", "257", "-1", "9223372036854775807", "-9223372036854775808", "1.5", "\"4\"", "inf"]),
+            (Key(table: "name = \"ticket_follow_up\"", name: "max_repeats"), ["-1", "101", "1000000000", "9223372036854775807", "-9223372036854775808", "1e3", "\"2\"", "nan"]),
             (Key(table: "name = \"birthday\"", name: "priority"), ["1001", "-1001", "9223372036854775807", "-9223372036854775808", "0.5", "true"]),
             (Key(table: "name = \"check_in\"", name: "min_amount"), ["inf", "-inf", "nan", "+nan", "-1", "-0.01", "\"50\"", "1e309"]),
             (Key(table: "name = \"we_miss_you\"", name: "min_spend"), ["inf", "-inf", "nan", "-1", "\"1000\""]),
@@ -148,12 +126,12 @@ import Testing
 
     @Test(arguments: ["99999999999999999999", "-99999999999999999999", "0xffffffffffffffffff", "1e400"])
     func testNumbersTOMLCannotHoldNameTheKeyAndLine(_ value: String) {
-        let (lines, line) = setting(Key(table: "name = \"follow_up\"", name: "max_repeats"), to: value)
+        let (lines, line) = setting(Key(table: "name = \"ticket_follow_up\"", name: "max_repeats"), to: value)
         expectOneProblem(parse(lines), key: "max_repeats", line: line)
     }
 
     @Test func testHostileRatesAreOneErrorOnTheirLine() {
-        let key = Key(table: "[channels.email]", name: "rate")
+        let key = Key(table: "[channels.spool]", name: "rate")
         for value in ["0.000001/h", "1/h", "59/h", "0/s", "-1/s", "inf/s", "nan/s", "1e400/s", "10001/s", "1e300/s", "1/d", "20", "/s", "20/", "a/s", "20/s/s"] {
             let (lines, line) = setting(key, to: "\"\(value)\"")
             expectOneProblem(parse(lines), key: "rate", line: line)
@@ -161,16 +139,16 @@ import Testing
     }
 
     @Test func testLargestAndSmallestAcceptedValuesLoad() throws {
-        var lines = Self.full
+        var lines = FullConfiguration.lines
         for (key, value) in [
             (Key(table: "[schedule]", name: "interval"), "\"24h\""), (Key(table: "[schedule]", name: "drain_timeout"), "\"1h\""),
             (Key(table: "[schedule]", name: "max_per_customer"), "\"1000/366d\""),
-            (Key(table: "[channels.email]", name: "concurrency"), "256"), (Key(table: "[channels.email]", name: "rate"), "\"1/m\""),
+            (Key(table: "[channels.spool]", name: "concurrency"), "256"), (Key(table: "[channels.spool]", name: "rate"), "\"1/m\""),
             (Key(table: "[channels.email]", name: "connect_timeout"), "\"1d\""), (Key(table: "[channels.email]", name: "data_timeout"), "\"86400s\""),
             (Key(table: "[channels.hook]", name: "timeout"), "\"24h\""),
             (Key(table: "name = \"birthday\"", name: "priority"), "-1000"), (Key(table: "name = \"birthday\"", name: "max_lateness"), "\"366d\""),
-            (Key(table: "name = \"follow_up\"", name: "after"), "\"3660d\""), (Key(table: "name = \"follow_up\"", name: "repeat_every"), "\"366d\""),
-            (Key(table: "name = \"follow_up\"", name: "max_repeats"), "100"),
+            (Key(table: "name = \"ticket_follow_up\"", name: "after"), "\"3660d\""), (Key(table: "name = \"ticket_follow_up\"", name: "repeat_every"), "\"366d\""),
+            (Key(table: "name = \"ticket_follow_up\"", name: "max_repeats"), "100"),
             (Key(table: "name = \"check_in\"", name: "min_amount"), "1e300"), (Key(table: "name = \"we_miss_you\"", name: "min_spend"), "0"),
         ] {
             lines = setting(key, to: value, in: lines).lines
@@ -180,8 +158,8 @@ import Testing
         let c = try #require(config)
         #expect(c.schedule.interval == .hours(24))
         #expect(c.schedule.drainTimeout == .hours(1))
-        #expect(c.channels["email"]?.ratePerSecond == 1.0 / 60)
-        #expect(c.rules.first { $0.name == "follow_up" }?.kind == .unresolvedTicket(after: .days(3660), repeatEvery: .days(366), maxRepeats: 100))
+        #expect(c.channels["spool"]?.ratePerSecond == 1.0 / 60)
+        #expect(c.rules.first { $0.name == "ticket_follow_up" }?.kind == .unresolvedTicket(after: .days(3660), repeatEvery: .days(366), maxRepeats: 100))
     }
 
     // MARK: Times of day, windows and caps
@@ -227,15 +205,15 @@ import Testing
 
     @Test(arguments: ["kind = \"smpt\"", "kind = 5", "kind = \"SMTP\""])
     func testBadChannelKindIsTheOnlyErrorOfItsTable(_ kind: String) throws {
-        var lines = Self.full
-        let at = try #require(lines.firstIndex(of: "kind = \"smtp\""))
+        var lines = FullConfiguration.lines
+        let at = try #require(lines.firstIndex(of: "kind = \"maildir\""))
         lines[at] = kind
-        // Rules that send through the broken channel do not add "no [channels.email] table" either.
+        // The rules that send through the broken channel do not add "no [channels.spool] table" either.
         expectOneProblem(parse(lines), key: "kind", line: at + 1)
     }
 
     @Test func testMissingChannelKindIsTheOnlyErrorOfItsTable() throws {
-        var lines = Self.full
+        var lines = FullConfiguration.lines
         let at = try #require(lines.firstIndex(of: "kind = \"http\""))
         lines.remove(at: at)
         expectOneProblem(parse(lines), key: "channels.hook.kind", line: at)
@@ -243,7 +221,7 @@ import Testing
 
     @Test(arguments: ["kind = \"unresolved_tickets\"", "kind = 3", ""])
     func testUnknownOrMissingRuleKindIsTheOnlyErrorOfItsRule(_ kind: String) throws {
-        var lines = Self.full
+        var lines = FullConfiguration.lines
         let at = try #require(lines.firstIndex(of: "kind = \"unresolved_ticket\""))
         lines[at] = kind
         let problems = parse(lines)
@@ -252,22 +230,21 @@ import Testing
     }
 
     @Test func testMissingAfterDoesNotMakeTheOtherKeysUnknown() throws {
-        var lines = Self.full
-        let amount = try #require(lines.firstIndex(of: "min_amount = 50"))
-        lines.insert("skip_if_open_ticket = true", at: amount + 1)
-        lines.remove(at: try #require(lines.firstIndex(of: "after = \"14d\"")))
+        var lines = FullConfiguration.lines
+        lines.remove(at: try #require(lines.firstIndex(of: "after = \"14d\"")))   // check_in keeps min_amount and skip_if_open_ticket
         let problems = parse(lines)
         #expect(problems.count == 1, "\(problems.map(\.description))")
-        #expect(problems.first?.message.contains("missing key \"rules[2].after\"") == true, "\(problems.map(\.description))")
+        #expect(problems.first?.message.contains("missing key \"rules[3].after\"") == true, "\(problems.map(\.description))")
     }
 
     @Test func testBadRepeatEveryDoesNotAlsoBlameMaxRepeats() {
-        let (lines, line) = setting(Key(table: "name = \"follow_up\"", name: "repeat_every"), to: "\"every day\"")
+        let (lines, line) = setting(Key(table: "name = \"ticket_follow_up\"", name: "repeat_every"), to: "\"every day\"")
         expectOneProblem(parse(lines), key: "repeat_every", line: line)
     }
 
     @Test func testBadMinSpendDoesNotAlsoSayTierOrMinSpendIsMissing() {
-        let (lines, line) = setting(Key(table: "name = \"we_miss_you\"", name: "min_spend"), to: "nan")
+        let withoutTier = FullConfiguration.lines.filter { $0 != "tier = \"gold\"" }
+        let (lines, line) = setting(Key(table: "name = \"we_miss_you\"", name: "min_spend"), to: "nan", in: withoutTier)
         expectOneProblem(parse(lines), key: "min_spend", line: line)
     }
 
