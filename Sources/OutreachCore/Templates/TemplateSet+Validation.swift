@@ -14,9 +14,9 @@ extension TemplateSet {
                                           "rule \"\(rule.name)\" has translations of template \"\(rule.template)\" but no default \(rule.template).txt"))
         }
         for variant in variants {
-            if channel?.needsSubject == true, variant.subject == nil {
+            if let channel, channel.needsSubject, variant.subject == nil {
                 diagnostics.append(Diagnostic(file: variant.path, line: 1,
-                                              "rule \"\(rule.name)\" sends by e-mail (channel \"\(channel!.name)\"), so its template must start with a Subject: line, then a blank line"))
+                                              "rule \"\(rule.name)\" sends by e-mail (channel \"\(channel.name)\"), so its template must start with a Subject: line, then a blank line"))
             }
             var walk = TagWalk(set: self, available: available, rule: rule)
             walk.visit(variant, locale: variant.locale, stack: [], visiting: [])
