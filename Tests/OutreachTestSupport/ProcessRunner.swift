@@ -51,7 +51,11 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
     if finished.wait(timeout: .now() + timeout) == .timedOut {
         timedOut = true
         process.terminate()
-        finished.wait()
+        // A child that ignores SIGTERM (or spins in a crash handler) is killed after a grace period.
+        if finished.wait(timeout: .now() + 5) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+        }
     }
     let result = CLIResult(status: process.terminationStatus,
                            stdout: String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self),

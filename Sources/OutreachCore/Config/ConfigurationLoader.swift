@@ -32,7 +32,9 @@ public enum ConfigurationLoader {
         do {
             root = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            return (nil, [Diagnostic(file: sink.file, line: error.source.begin.line, "\(error.description) (column \(error.source.begin.column))")])
+            // "Error while parsing decimal integer: … is not representable in 64 bits" says what, not for which key.
+            let key = sink.locator.path(onLine: error.source.begin.line).map { "\($0): " } ?? ""
+            return (nil, [Diagnostic(file: sink.file, line: error.source.begin.line, "\(key)\(error.description) (column \(error.source.begin.column))")])
         } catch {
             return (nil, [Diagnostic(file: sink.file, line: nil, "\(error)")])
         }
@@ -44,20 +46,14 @@ public enum ConfigurationLoader {
 
         var schedule = Configuration.Schedule()
         if let t = top.table("schedule") {
-            if let v = t.timeSpan("interval") {
-                if v.seconds < 1 { t.error("interval", "interval must be at least 1s") } else { schedule.interval = v }
-            }
+            if let v = t.timeSpan("interval", in: ConfigurationLimits.interval) { schedule.interval = v }
             if let v = t.string("timezone") {
                 if let zone = TimeZone(identifier: v) { schedule.timezone = zone } else { t.error("timezone", "unknown time zone \"\(v)\" (use an IANA name such as \"Europe/Budapest\")") }
             }
-            if let v = t.string("send_window") {
-                if let w = SendWindow(parsing: v) { schedule.sendWindow = w } else { t.error("send_window", "send_window \"\(v)\" is not HH:MM-HH:MM with two different times") }
-            }
-            if let v = t.string("max_per_customer") {
-                if let c = FrequencyCap(parsing: v) { schedule.maxPerCustomer = c } else { t.error("max_per_customer", "max_per_customer \"\(v)\" is not COUNT/DURATION such as \"1/24h\"") }
-            }
+            if let v = t.parsed("send_window", SendWindow.parse) { schedule.sendWindow = v }
+            if let v = t.parsed("max_per_customer", FrequencyCap.parse) { schedule.maxPerCustomer = v }
             if let v = t.string("default_locale") { schedule.defaultLocale = v }
-            if let v = t.timeSpan("drain_timeout") { schedule.drainTimeout = v }
+            if let v = t.timeSpan("drain_timeout", in: ConfigurationLimits.drainTimeout) { schedule.drainTimeout = v }
             t.finish()
         }
 
@@ -79,16 +75,18 @@ public enum ConfigurationLoader {
         }
 
         var channels: [String: ChannelConfiguration] = [:]
+        // Channels whose table is there but unusable: rules naming them get no second error for it.
+        var brokenChannels: Set<String> = []
         if let t = top.table("channels") {
             for name in t.keys.sorted() {
-                if let c = t.table(name), let channel = readChannel(c, name: name, folder: folder) { channels[name] = channel }
+                if let c = t.table(name), let channel = readChannel(c, name: name, folder: folder) { channels[name] = channel } else { brokenChannels.insert(name) }
             }
             t.finish()
         }
 
         var rules: [RuleConfiguration] = []
         for (index, r) in top.tableArray("rules").enumerated() {
-            if let rule = readRule(r, channels: channels, templatesFolder: templates.path) {
+            if let rule = readRule(r, channels: channels, brokenChannels: brokenChannels, templatesFolder: templates.path) {
                 if rules.contains(where: { $0.name == rule.name }) {
                     r.error("name", "rule name \"\(rule.name)\" is used by rule \(index) and an earlier rule; names must be unique")
                 }
@@ -107,7 +105,11 @@ public enum ConfigurationLoader {
 
     private static func readChannel(_ t: TableReader, name: String, folder: String) -> ChannelConfiguration? {
         defer { t.finish() }
-        guard let kind = t.choice("kind", ChannelConfiguration.Kind.self, required: true) else { return nil }
+        guard let kind = t.choice("kind", ChannelConfiguration.Kind.self, required: true) else {
+            // Which keys belong here depends on the kind: with none, the others are not "unknown".
+            t.abandon()
+            return nil
+        }
         var c = ChannelConfiguration(name: name, kind: kind)
         if let v = t.choice("address", ChannelConfiguration.AddressField.self) { c.address = v }
         switch kind {
@@ -121,9 +123,7 @@ public enum ConfigurationLoader {
             c.caFile = t.string("ca_file").map { Paths.resolve($0, relativeTo: folder) }
             c.from = t.string("from", required: true)
             for (key, keyPath) in [("connect_timeout", \ChannelConfiguration.connectTimeout), ("command_timeout", \.commandTimeout), ("data_timeout", \.dataTimeout)] {
-                if let v = t.timeSpan(key) {
-                    if v.seconds >= 1 { c[keyPath: keyPath] = v } else { t.error(key, "\(key) must be at least 1s") }
-                }
+                if let v = t.timeSpan(key, in: ConfigurationLimits.timeout) { c[keyPath: keyPath] = v }
             }
         case .http:
             c.url = t.string("url", required: true)
@@ -134,25 +134,20 @@ public enum ConfigurationLoader {
             c.path = Paths.resolve(t.string("path") ?? "Maildir", relativeTo: folder)
             c.from = t.string("from") ?? c.from
         }
-        if let v = t.int("concurrency") {
-            if (1...256).contains(v) { c.concurrency = v } else { t.error("concurrency", "concurrency must be between 1 and 256") }
-        }
-        if let v = t.string("rate") {
-            if let r = parseRate(v) { c.ratePerSecond = r } else { t.error("rate", "rate \"\(v)\" is not COUNT/s, COUNT/m or COUNT/h such as \"20/s\"") }
-        }
-        if let v = t.timeSpan("timeout") {
-            if v.seconds >= 1 { c.timeout = v } else { t.error("timeout", "timeout must be at least 1s") }
-        }
+        if let v = t.int("concurrency", in: ConfigurationLimits.concurrency) { c.concurrency = v }
+        if let v = t.parsed("rate", DeliveryRate.parse) { c.ratePerSecond = v }
+        if let v = t.timeSpan("timeout", in: ConfigurationLimits.timeout) { c.timeout = v }
         return c
     }
 
-    private static func readRule(_ t: TableReader, channels: [String: ChannelConfiguration], templatesFolder: String) -> RuleConfiguration? {
+    private static func readRule(_ t: TableReader, channels: [String: ChannelConfiguration], brokenChannels: Set<String>,
+                                 templatesFolder: String) -> RuleConfiguration? {
         defer { t.finish() }
         let name = t.string("name", required: true)
         let kindName = t.string("kind", required: true)
         let channel = t.string("channel", required: true)
         let template = t.string("template", required: true)
-        if let channel, channels[channel] == nil {
+        if let channel, channels[channel] == nil, !brokenChannels.contains(channel) {
             t.error("channel", "rule \"\(name ?? "?")\" names channel \"\(channel)\", which no [channels.\(channel)] table defines")
         }
         if let template {
@@ -167,53 +162,42 @@ public enum ConfigurationLoader {
         case "birthday":
             kind = .birthday(feb29: t.choice("feb29", RuleConfiguration.Feb29Policy.self) ?? .feb28)
         case "post_purchase":
-            if let after = t.timeSpan("after", required: true) {
-                kind = .postPurchase(after: after, minAmount: t.double("min_amount"), skipIfOpenTicket: t.bool("skip_if_open_ticket") ?? false)
-            }
+            // Every key is read whatever else is wrong, so a bad `after` does not make the others "unknown".
+            let after = t.timeSpan("after", in: ConfigurationLimits.after, required: true)
+            let minAmount = t.double("min_amount", in: ConfigurationLimits.amount)
+            let skip = t.bool("skip_if_open_ticket") ?? false
+            if let after { kind = .postPurchase(after: after, minAmount: minAmount, skipIfOpenTicket: skip) }
         case "unresolved_ticket":
-            let after = t.timeSpan("after", required: true)
-            let every = t.timeSpan("repeat_every")
-            var repeats = t.int("max_repeats") ?? 0
-            if repeats < 0 { t.error("max_repeats", "max_repeats cannot be negative"); repeats = 0 }
-            if repeats > 0, every == nil { t.error("max_repeats", "max_repeats needs repeat_every") }
-            if let every, every.seconds <= 0 { t.error("repeat_every", "repeat_every must be positive") }
+            let after = t.timeSpan("after", in: ConfigurationLimits.after, required: true)
+            let every = t.timeSpan("repeat_every", in: ConfigurationLimits.repeatEvery)
+            let repeats = t.int("max_repeats", in: ConfigurationLimits.maxRepeats) ?? 0
+            // Only when repeat_every is absent: a repeat_every that is there but wrong has its own error.
+            if repeats > 0, !t.has("repeat_every") { t.error("max_repeats", "max_repeats needs repeat_every (the time between two follow-ups)") }
             if let after { kind = .unresolvedTicket(after: after, repeatEvery: every, maxRepeats: every == nil ? 0 : repeats) }
         case "satisfaction_survey":
-            if let after = t.timeSpan("after", required: true) { kind = .satisfactionSurvey(after: after) }
+            if let after = t.timeSpan("after", in: ConfigurationLimits.after, required: true) { kind = .satisfactionSurvey(after: after) }
         case "inactive":
-            let tier = t.string("tier"), spend = t.double("min_spend")
-            if tier == nil, spend == nil { t.error("kind", "an inactive rule needs tier or min_spend (or both)") }
-            if let after = t.timeSpan("after", required: true) { kind = .inactive(tier: tier, minSpend: spend, after: after) }
+            let tier = t.string("tier"), spend = t.double("min_spend", in: ConfigurationLimits.amount)
+            if !t.has("tier"), !t.has("min_spend") { t.error("kind", "an inactive rule needs tier or min_spend (or both)") }
+            if let after = t.timeSpan("after", in: ConfigurationLimits.after, required: true), tier != nil || spend != nil {
+                kind = .inactive(tier: tier, minSpend: spend, after: after)
+            }
         case let other?:
             t.error("kind", "unknown rule kind \"\(other)\" (one of: \(RuleConfiguration.Kind.names.joined(separator: ", ")))")
+            t.abandon()
         case nil:
-            break
+            // No kind (reported as missing or mistyped): its keys cannot be told from unknown ones.
+            t.abandon()
         }
-        let priority = t.int("priority")
-        let sendAt = t.string("send_at")
-        let lateness = t.timeSpan("max_lateness")
-        var parsedSendAt: TimeOfDay?
-        if let sendAt {
-            parsedSendAt = TimeOfDay(parsing: sendAt)
-            if parsedSendAt == nil { t.error("send_at", "send_at \"\(sendAt)\" is not a time of day HH:MM") }
-        }
+        let priority = t.int("priority", in: ConfigurationLimits.priority)
+        let sendAt = t.parsed("send_at", TimeOfDay.parse)
+        let lateness = t.timeSpan("max_lateness", in: ConfigurationLimits.maxLateness)
         guard let name, let kind, let channel, let template else { return nil }
         var rule = RuleConfiguration(name: name, kind: kind, channel: channel, template: template)
         rule.priority = priority ?? 0
-        rule.sendAt = parsedSendAt
+        rule.sendAt = sendAt
         if let lateness { rule.maxLateness = lateness }
         return rule
-    }
-
-    private static func parseRate(_ text: String) -> Double? {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let n = Double(parts[0]), n > 0 else { return nil }
-        switch parts[1] {
-        case "s": return n
-        case "m": return n / 60
-        case "h": return n / 3600
-        default: return nil
-        }
     }
 
     static func isLoopback(_ url: String) -> Bool {
@@ -248,6 +232,8 @@ final class TableReader {
     let path: String
     private let sink: DiagnosticSink
     private var used: Set<String> = []
+    /// Set when the table cannot be interpreted (no usable `kind`): its other keys are not reported as unknown.
+    private var abandoned = false
 
     init(_ table: TOMLTable, path: String, sink: DiagnosticSink) {
         self.table = table
@@ -280,18 +266,28 @@ final class TableReader {
         return s
     }
 
-    func int(_ key: String) -> Int? {
+    /// Whether the table has `key` at all (read or not).
+    func has(_ key: String) -> Bool { table.contains(key: key) }
+
+    func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
         guard let v = value(key, required: false) else { return nil }
-        guard let i = v.int else { mismatch(key, "a whole number"); return nil }
+        guard let i = v.int else { mismatch(key, "a whole number \(ConfigurationLimits.describe(range))"); return nil }
+        guard range.contains(i) else {
+            error(key, "\(full(key)) = \(i) is too \(i < range.lowerBound ? "small" : "large"): \(key) must be \(ConfigurationLimits.describe(range))")
+            return nil
+        }
         return i
     }
 
-    func double(_ key: String) -> Double? {
+    /// A finite number within `range` (TOML also has `inf` and `nan`, which no amount is).
+    func double(_ key: String, in range: ClosedRange<Double>) -> Double? {
         guard let v = value(key, required: false) else { return nil }
-        if let d = v.double { return d }
-        if let i = v.int { return Double(i) }
-        mismatch(key, "a number")
-        return nil
+        guard let d = v.double ?? v.int.map(Double.init) else { mismatch(key, "a number"); return nil }
+        guard d.isFinite, range.contains(d) else {
+            error(key, "\(full(key)) = \(d) is not an amount: \(key) must be a finite number, \(range.lowerBound == 0 ? "0 or more" : "at least \(range.lowerBound)")")
+            return nil
+        }
+        return d
     }
 
     func bool(_ key: String) -> Bool? {
@@ -300,13 +296,35 @@ final class TableReader {
         return b
     }
 
-    func timeSpan(_ key: String, required: Bool = false) -> TimeSpan? {
+    /// A duration within `range`; the message says whether it is malformed, too short or too long, and the range.
+    func timeSpan(_ key: String, in range: ClosedRange<TimeSpan>, required: Bool = false) -> TimeSpan? {
         guard let s = string(key, required: required) else { return nil }
-        guard let d = TimeSpan(parsing: s) else {
+        let outside = "\(full(key)) = \"\(s)\" is too"
+        let allowed = "\(key) must be \(ConfigurationLimits.describe(range))"
+        switch TimeSpan.parse(s) {
+        case .failure(.notADuration):
             error(key, "\(full(key)) = \"\(s)\" is not a duration (a whole number followed by s, m, h or d, such as \"30s\", \"15m\", \"48h\", \"14d\")")
+        case .failure(.tooLong):
+            error(key, "\(outside) long: \(allowed)")
+        case .success(let d) where d < range.lowerBound:
+            error(key, "\(outside) short: \(allowed)")
+        case .success(let d) where d > range.upperBound:
+            error(key, "\(outside) long: \(allowed)")
+        case .success(let d):
+            return d
+        }
+        return nil
+    }
+
+    /// A string value that `parse` accepts; its refusal is reported as `KEY = "VALUE": reason`.
+    func parsed<T>(_ key: String, _ parse: (String) -> Result<T, InvalidValue>) -> T? {
+        guard let s = string(key) else { return nil }
+        switch parse(s) {
+        case .success(let value): return value
+        case .failure(let reason):
+            error(key, "\(full(key)) = \"\(s)\": \(reason)")
             return nil
         }
-        return d
     }
 
     func choice<C: RawRepresentable & CaseIterable>(_ key: String, _ type: C.Type, required: Bool = false) -> C? where C.RawValue == String {
@@ -344,8 +362,12 @@ final class TableReader {
         return result
     }
 
+    /// Stops `finish` from reporting unread keys: the table's one error (its `kind`) is all there is to say until it is fixed.
+    func abandon() { abandoned = true }
+
     /// Reports every key of the table that was never read.
     func finish() {
+        guard !abandoned else { return }
         for key in table.keys.sorted() where !used.contains(key) {
             sink.add(path: full(key), "unknown key \"\(full(key))\"")
         }

@@ -13,10 +13,30 @@ public struct SendWindow: Sendable, Hashable, CustomStringConvertible {
         self.end = end
     }
 
-    public init?(parsing text: String) {
+    /// Parses `HH:MM-HH:MM`, saying which end is wrong and why when it is not a window.
+    public static func parse(_ text: String) -> Result<SendWindow, InvalidValue> {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let s = TimeOfDay(parsing: String(parts[0])), let e = TimeOfDay(parsing: String(parts[1])) else { return nil }
-        self.init(start: s, end: e)
+        guard parts.count == 2 else {
+            return .failure(InvalidValue("not HH:MM-HH:MM, the start and the end of the hours messages may go out (such as \"09:00-20:00\")"))
+        }
+        var problems: [String] = []
+        var ends: [TimeOfDay] = []
+        for (name, part) in zip(["the start", "the end"], parts) {
+            switch TimeOfDay.parse(part) {
+            case .success(let time): ends.append(time)
+            case .failure(let reason): problems.append("\(name) \"\(part)\": \(reason)")
+            }
+        }
+        guard problems.isEmpty, ends.count == 2 else { return .failure(InvalidValue(problems.joined(separator: "; "))) }
+        guard let window = SendWindow(start: ends[0], end: ends[1]) else {
+            return .failure(InvalidValue("the start and the end are the same time, which leaves no hour to send in (to allow any hour, leave send_window out)"))
+        }
+        return .success(window)
+    }
+
+    public init?(parsing text: String) {
+        guard case .success(let window) = Self.parse(text) else { return nil }
+        self = window
     }
 
     public func contains(secondsSinceMidnight t: Int) -> Bool {

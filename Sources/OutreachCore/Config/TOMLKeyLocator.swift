@@ -53,6 +53,11 @@ struct TOMLKeyLocator {
         }
     }
 
+    /// The key (or table) written on `line`, if any: TOML syntax errors name a line, and the key there says what it was for.
+    func path(onLine line: Int) -> String? {
+        lines.filter { $0.value == line }.keys.max { $0.count < $1.count }
+    }
+
     private static func equalsIndex(_ line: String) -> String.Index? {
         var quote: Character?
         for i in line.indices {

@@ -14,7 +14,8 @@ public struct UnresolvedTicketRule: Rule {
         let span = TimeSpan(seconds: (every?.seconds ?? 0) * maxRepeats)
         let tickets = try context.store.unresolvedTickets(updatedIn: configuration.eventRange(for: window, wait: after, extra: span), customerID: customerID)
         for (ticket, customer, zone, updated) in try configuration.resolve(tickets, time: "updated_at", \.updatedAt, context: context, into: &yield) {
-            for n in 1...(1 + maxRepeats) {
+            guard let numbers = configuration.followUpNumbers(updated: updated, after: after, every: every, maxRepeats: maxRepeats, dueIn: window) else { continue }
+            for n in numbers {
                 let wait = TimeSpan(seconds: after.seconds + (n - 1) * (every?.seconds ?? 0))
                 let due = configuration.due(after: updated, wait: wait, in: zone)
                 guard window.contains(due) else { continue }

@@ -17,9 +17,11 @@ public final class SystemdNotifier: Sendable {
         } else {
             address = nil
         }
-        if let usec = environment["WATCHDOG_USEC"].flatMap(Double.init), usec > 0,
+        // Whole microseconds, as systemd writes them; capped at a day, so that a hand-set huge value
+        // (or `inf`) cannot overflow the timer's milliseconds.
+        if let usec = environment["WATCHDOG_USEC"].flatMap(UInt64.init), usec > 0,
            environment["WATCHDOG_PID"].flatMap(Int32.init).map({ $0 == getpid() }) ?? true {
-            watchdogInterval = usec / 2_000_000
+            watchdogInterval = Double(min(usec, 86_400_000_000)) / 2_000_000
         } else {
             watchdogInterval = nil
         }

@@ -14,9 +14,9 @@ extension TemplateSet {
                                           "rule \"\(rule.name)\" has translations of template \"\(rule.template)\" but no default \(rule.template).txt"))
         }
         for variant in variants {
-            if channel?.needsSubject == true, variant.subject == nil {
+            if let channel, channel.needsSubject, variant.subject == nil {
                 diagnostics.append(Diagnostic(file: variant.path, line: 1,
-                                              "rule \"\(rule.name)\" sends by e-mail (channel \"\(channel!.name)\"), so its template must start with a Subject: line, then a blank line"))
+                                              "rule \"\(rule.name)\" sends by e-mail (channel \"\(channel.name)\"), so its template must start with a Subject: line, then a blank line"))
             }
             var walk = TagWalk(set: self, available: available, rule: rule)
             walk.visit(variant, locale: variant.locale, stack: [], visiting: [])
@@ -41,6 +41,11 @@ private struct TagWalk {
     let rule: RuleConfiguration?
     var diagnostics: [Diagnostic] = []
     var required: Set<String> = []
+    /// Bytes of template text visited so far, partials counted each time they are included: the
+    /// size of the message before its variables are filled in. Past ``TemplateLimits/expandedSize``
+    /// the walk stops, so partials that include partials many times over cost neither the walk nor a render.
+    private var expanded = 0
+    private var reportedExpansion = false
 
     init(set: TemplateSet, available: Set<String>?, rule: RuleConfiguration?) {
         self.set = set
@@ -50,7 +55,8 @@ private struct TagWalk {
 
     mutating func visit(_ template: TemplateSet.Template, locale: String, stack: [String], visiting: Set<String>) {
         var stack = stack
-        for tag in template.tags {
+        expanded += template.size
+        for tag in template.tags where expanded <= TemplateLimits.expandedSize {
             switch tag.kind {
             case .section, .invertedSection:
                 stack.append(resolve(tag.name, stack: stack, leafOnly: false, tag: tag, path: template.path) ?? tag.name)
@@ -74,8 +80,15 @@ private struct TagWalk {
                     continue
                 }
                 visit(partial, locale: locale, stack: stack, visiting: visiting.union([template.path]))
-            case .unsupported(let what):
-                report(template.path, tag.line, "\(what) is not supported in outreachd templates")
+                if expanded > TemplateLimits.expandedSize {
+                    // Reported once, where the walk ran over, not again by every template that includes it.
+                    if !reportedExpansion {
+                        report(template.path, tag.line, "with {{> \(tag.name)}} the message grows past \(TemplateLimits.describe(bytes: TemplateLimits.expandedSize)) "
+                               + "of template text once its partials are filled in (are partials included many times over?)")
+                        reportedExpansion = true
+                    }
+                    return
+                }
             case .comment, .pragma:
                 continue
             }

@@ -18,6 +18,8 @@ public struct TemplateSet: Sendable {
         var tags: [TemplateTag]
         /// The line the subject's text starts on (it is always line 1) and where the body starts.
         var bodyFirstLine: Int
+        /// The file's length in bytes, which its expansion as a partial adds to a message.
+        var size: Int
         /// Variables printed outside any section (partials included): each needs a value to render.
         /// Worked out once at load, not per message.
         var required: Set<String> = []
@@ -41,7 +43,16 @@ public struct TemplateSet: Sendable {
                 diagnostics.append(Diagnostic(file: path, line: nil, "a template file is named NAME.txt or NAME.LOCALE.txt (e.g. birthday.sv-SE.txt)"))
                 continue
             }
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                diagnostics.append(Diagnostic(file: path, line: nil, "cannot read the file"))
+                continue
+            }
+            guard data.count <= TemplateLimits.fileSize else {
+                diagnostics.append(Diagnostic(file: path, line: nil, "the file is \(TemplateLimits.describe(bytes: data.count)); a template is at most "
+                                              + "\(TemplateLimits.describe(bytes: TemplateLimits.fileSize)) (is it the right file?)"))
+                continue
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
                 diagnostics.append(Diagnostic(file: path, line: nil, "cannot read the file as UTF-8 text"))
                 continue
             }
@@ -94,51 +105,53 @@ public struct TemplateSet: Sendable {
 
     // MARK: Compiling
 
-    /// Text, with escaping off: partials start a new HTML context in swift-mustache, so each piece gets the pragma.
-    private static func mustache(_ text: String, path: String, firstLine: Int) -> Result<MustacheTemplate, DiagnosticError> {
+    /// What is put before every piece: escaping off (partials start a new HTML context in swift-mustache, so each piece gets it).
+    private static let plainText = "{{%CONTENT_TYPE:TEXT}}"
+
+    /// Compiles one piece (the subject or the body) of a template file starting at `firstLine`.
+    ///
+    /// The tags are scanned first: a problem found there is reported in words, at its tag's line,
+    /// and the text never reaches swift-mustache's parser, whose messages are terse ("overflow").
+    private static func mustache(_ text: String, path: String, firstLine: Int) -> Result<(MustacheTemplate, [TemplateTag]), DiagnosticError> {
+        let scan = TemplateScan(text, firstLine: firstLine)
+        if let problem = scan.problem {
+            return .failure(DiagnosticError(Diagnostic(file: path, line: problem.line, "template syntax: \(problem.message)")))
+        }
         do {
-            return .success(try MustacheTemplate(string: "{{%CONTENT_TYPE:TEXT}}" + text))
+            return .success((try MustacheTemplate(string: plainText + text), scan.tags))
         } catch let error as MustacheTemplate.ParserError {
-            // The parser notices a missing {{/section}} at the end of the file; the line to fix is the opening tag's.
-            if case .expectedSectionEnd? = error.error as? MustacheTemplate.Error, let open = unclosedSection(text, firstLine: firstLine) {
-                return .failure(DiagnosticError(Diagnostic(file: path, line: open.line, "template syntax: section {{#\(open.name)}} is never closed (add {{/\(open.name)}})")))
-            }
-            return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine + error.context.lineNumber - 1,
-                                                       "template syntax: \(describe(error.error)) (column \(error.context.columnNumber))")))
+            // Not expected after the scan; its position is in the text with the pragma before it.
+            let line = error.context.lineNumber
+            let column = line == 1 ? max(1, error.context.columnNumber - plainText.count) : error.context.columnNumber
+            return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine + line - 1, "template syntax: \(describe(error.error)) (column \(column))")))
         } catch {
             return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine, "template syntax: \(error)")))
         }
     }
 
-    /// The first section opened and never closed, found by the tag scanner.
-    private static func unclosedSection(_ text: String, firstLine: Int) -> TemplateTag? {
-        var open: [TemplateTag] = []
-        for tag in TemplateTag.scan(text, firstLine: firstLine) {
-            switch tag.kind {
-            case .section, .invertedSection: open.append(tag)
-            case .close: if !open.isEmpty { open.removeLast() }
-            default: continue
-            }
-        }
-        return open.first
-    }
-
     private static func describe(_ error: Error) -> String {
         switch error as? MustacheTemplate.Error {
         case .sectionCloseNameIncorrect?: return "a section is closed with a different name than it was opened with"
-        case .unfinishedName?: return "a tag is not finished"
+        case .unfinishedName?: return "a tag is not finished: it holds one name, then }}"
         case .expectedSectionEnd?: return "a section is never closed"
-        case .invalidSetDelimiter?: return "bad delimiter change"
-        default: return "\(error)"
+        case .invalidSetDelimiter?: return "changing delimiters ({{=…=}}) is not supported in outreachd templates"
+        case .transformAppliedToInheritanceSection?, .illegalTokenInsideInheritSection?, .textInsideInheritSection?:
+            return "template inheritance ({{<…}}, {{$…}}) is not supported in outreachd templates"
+        case .invalidConfigVariableSyntax?, .unrecognisedConfigVariable?: return "pragmas ({{%…}}) are not supported: outreachd templates are always plain text"
+        case nil: return "a tag is never closed: end it with }}"  // the parser's own "overflow": it ran out of text inside a tag
         }
     }
 
     static func compile(_ text: String, name: String, locale: String, path: String) -> Result<Template, DiagnosticError> {
         let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+        if let line = TemplateLimits.lineOfExcessBrace(in: normalized) {
+            return .failure(DiagnosticError(Diagnostic(file: path, line: line, "too many tags: this line reaches the file's \(TemplateLimits.braces + 1)th \"{\", and a template "
+                                                       + "holds at most \(TemplateLimits.braces) (a {{tag}} has two), so that loading and checking it stay quick")))
+        }
         var subjectText: String?
         var bodyText = normalized
         var bodyFirstLine = 1
-        if normalized.lowercased().hasPrefix("subject:") {
+        if normalized.prefix(8).lowercased() == "subject:" {
             let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false)
             guard let blank = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
                 return .failure(DiagnosticError(Diagnostic(file: path, line: 1, "the header block has no blank line after it; put one blank line between the headers and the body")))
@@ -151,18 +164,19 @@ public struct TemplateSet: Sendable {
             bodyFirstLine = blank + 2
         }
         var subject: MustacheTemplate?
+        var tags: [TemplateTag] = []
         if let subjectText {
             switch mustache(subjectText, path: path, firstLine: 1) {
-            case .success(let t): subject = t
+            case .success(let (t, subjectTags)): subject = t; tags = subjectTags
             case .failure(let e): return .failure(e)
             }
         }
         let body: MustacheTemplate
         switch mustache(bodyText, path: path, firstLine: bodyFirstLine) {
-        case .success(let t): body = t
+        case .success(let (t, bodyTags)): body = t; tags += bodyTags
         case .failure(let e): return .failure(e)
         }
-        let tags = (subjectText.map { TemplateTag.scan($0, firstLine: 1) } ?? []) + TemplateTag.scan(bodyText, firstLine: bodyFirstLine)
-        return .success(Template(name: name, locale: locale, path: path, subject: subject, body: body, tags: tags, bodyFirstLine: bodyFirstLine))
+        return .success(Template(name: name, locale: locale, path: path, subject: subject, body: body, tags: tags, bodyFirstLine: bodyFirstLine,
+                                 size: normalized.utf8.count))
     }
 }

@@ -9,7 +9,8 @@ struct ForecastCommand: ParsableCommand {
     )
 
     @OptionGroup var options: ConfigOption
-    @Option(help: "How many days ahead, 1 to 366.")
+    /// `.unconditional`: otherwise `--days -1` reads as a missing value followed by a flag `-1`.
+    @Option(parsing: .unconditional, help: "How many days ahead, 1 to 366.")
     var days: Int
     @Option(help: ArgumentHelp("Start from this instant instead of now.", valueName: "TIME"))
     var at: String?

@@ -13,9 +13,11 @@ struct StatusCommand: ParsableCommand {
 
     @Option(help: "text, jsonl or prometheus (the text exposition format, for node_exporter's textfile collector).")
     var format: Format = .text
-    @Option(help: "How many recent problems to list (0 to 1000).")
+    /// `.unconditional`: otherwise `--failures -1` reads as a missing value followed by a flag `-1`.
+    @Option(parsing: .unconditional, help: "How many recent problems to list, 0 to 1000.")
     var failures = 10
 
+    /// Bounded: SQLite reads a negative LIMIT as no limit at all.
     func validate() throws {
         guard (0...1000).contains(failures) else { throw ValidationError("--failures must be between 0 and 1000") }
     }

@@ -5,12 +5,18 @@ import Testing
 
 /// The configuration as an operator writes it: every problem reported at once, each with its line.
 @Suite struct ConfigurationLoaderTests {
-    let folder = TemporaryFolder()
+    let folder: TemporaryFolder
     let configFile: String
 
     init() throws {
-        configFile = folder.file("outreachd.toml")
-        try FileManager.default.copyItem(atPath: Self.packageRoot + "/templates", toPath: folder.file("templates"))
+        (folder, configFile) = try Self.folderWithShippedTemplates()
+    }
+
+    /// A fresh folder holding the shipped templates, and the config file path in it (not written).
+    static func folderWithShippedTemplates() throws -> (TemporaryFolder, String) {
+        let folder = TemporaryFolder()
+        try FileManager.default.copyItem(atPath: packageRoot + "/templates", toPath: folder.file("templates"))
+        return (folder, folder.file("outreachd.toml"))
     }
 
     static let packageRoot: String = URL(fileURLWithPath: #filePath)
