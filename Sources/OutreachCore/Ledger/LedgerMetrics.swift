@@ -42,7 +42,7 @@ public struct LedgerMetrics: Sendable {
             family("outreachd_last_tick_timestamp_seconds", "When the rules were last evaluated (Unix time).", [("", String(format: "%.0f", lastTick.timeIntervalSince1970))])
         }
         if let lastTickDuration {
-            family("outreachd_last_tick_duration_seconds", "How long the last daemon tick took.", [("", String(format: "%.3f", lastTickDuration))])
+            family("outreachd_last_tick_duration_seconds", "How long the last tick took (the daemon's or run --once).", [("", String(format: "%.3f", lastTickDuration))])
         }
         family("outreachd_problems", "Failed, expired and retrying messages by the class of their last error.",
                problemsByClass.sorted { $0.key < $1.key }.map { ("reason_class=\"\($0.key)\"", String($0.value)) })

@@ -19,12 +19,12 @@ public struct BirthdayRule: Rule {
             guard let raw = customer.birthday, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
             guard let birthday = Birthday(parsing: raw) else {
                 yield.skipped.append(SkippedRow(rule: configuration.name, customerID: customer.id,
-                                                reason: "birthday \"\(raw)\" is not YYYY-MM-DD or --MM-DD; never triggers"))
+                                                reason: "birthday \"\(raw)\" is not YYYY-MM-DD or --MM-DD, so it never triggers"))
                 continue
             }
             guard let zone = customer.zone(default: context.defaultZone) else {
                 yield.skipped.append(SkippedRow(rule: configuration.name, customerID: customer.id,
-                                                reason: "unknown time zone \"\(customer.timezone ?? "")\"; skipped"))
+                                                reason: "unknown time zone \"\(customer.timezone ?? "")\""))
                 continue
             }
             for year in firstYear...lastYear {

@@ -56,9 +56,10 @@ public struct SkippedRow: Sendable, Hashable, CustomStringConvertible {
     /// A row the store rejected, of a customer; `context` names what led to it (`purchase P1`)
     /// when that is another row.
     public init(rule: String, customerID: String, rejected row: UnreadableRow, context: String? = nil) {
-        self.init(rule: rule, customerID: customerID, reason: (context.map { "\($0): " } ?? "") + row.description)
+        self.init(rule: rule, customerID: customerID, reason: (context.map { "\($0): " } ?? "") + row.reason)
         self.row = row
     }
 
-    public var description: String { "rule \(rule), customer \(customerID): \(reason)" }
+    /// For the log and `preview`'s warnings: the rule, the customer, and the reason the row was skipped.
+    public var description: String { "rule \(rule), customer \(customerID): \(reason); skipped" }
 }

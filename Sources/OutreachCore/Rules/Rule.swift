@@ -108,11 +108,11 @@ struct CustomerResolver {
             return nil
         }
         guard let customer = customers[id] else {
-            yield.skipped.append(SkippedRow(rule: rule.name, customerID: id, reason: "\(row) names customer \(id), who is not in the store; skipped"))
+            yield.skipped.append(SkippedRow(rule: rule.name, customerID: id, reason: "\(row) names customer \(id), who is not in the store"))
             return nil
         }
         guard let zone = customer.zone(default: defaultZone) else {
-            yield.skipped.append(SkippedRow(rule: rule.name, customerID: id, reason: "unknown time zone \"\(customer.timezone ?? "")\"; skipped"))
+            yield.skipped.append(SkippedRow(rule: rule.name, customerID: id, reason: "unknown time zone \"\(customer.timezone ?? "")\""))
             return nil
         }
         return (customer, zone)

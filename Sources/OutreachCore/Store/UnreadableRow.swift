@@ -37,11 +37,14 @@ public struct UnreadableRow: Sendable, Hashable, CustomStringConvertible {
         self.problem = problem
     }
 
-    public var description: String {
+    /// Which row and what is wrong with it.
+    public var reason: String {
         var row = "\(table) row " + (id ?? "without an id")
         if table != "customers" { row += customerID.map { " (customer \($0))" } ?? " (no customer)" }
-        return "\(row): \(column) \(problem.explanation); skipped"
+        return "\(row): \(column) \(problem.explanation)"
     }
+
+    public var description: String { reason + "; skipped" }
 }
 
 extension UnreadableRow.Problem {
