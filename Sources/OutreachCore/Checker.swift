@@ -25,13 +25,11 @@ public enum Checker {
             problems.append(Diagnostic(file: configFile, line: nil, "[store] url: PostgreSQL stores are not supported yet"))
         }
         problems += configuration.prepareChannels(environment: environment, credentialOutsideService: .warning).diagnostics
-        if configuration.state.kind == .sqlite {
-            // `run` refuses a missing or empty ledger; `check` (the unit's ExecStartPre) says so first.
-            do { _ = try SQLiteLedger(path: configuration.state.location, access: .read) } catch let error as any FileError {
-                problems.append(error.diagnostic)
-            } catch {
-                problems.append(Diagnostic(file: configuration.state.location, line: nil, "\(error)"))
-            }
+        // `run` refuses a missing or empty ledger; `check` (the unit's ExecStartPre) says so first.
+        do { _ = try configuration.openLedger(.read) } catch let error as any FileError {
+            problems.append(error.diagnostic)
+        } catch {
+            problems.append(Diagnostic(file: configuration.state.location, line: nil, "\(error)"))
         }
         var seen: Set<Diagnostic> = []
         return problems.filter { seen.insert($0).inserted }

@@ -23,7 +23,7 @@ extension Outreach {
 
     /// Evaluates the rules at `now` and commits to the ledger, before any attempt, every message due
     /// (rendered) and every occurrence that expired since the last tick.
-    public func queueDue(at now: Date, into ledger: SQLiteLedger, logger: Logger) throws -> QueueReport {
+    public func queueDue(at now: Date, into ledger: any Ledger, logger: Logger) throws -> QueueReport {
         let last = try ledger.lastTick()
         let downtime = last.map { min(max(0, now.timeIntervalSince($0)), Self.maximumCatchUp.timeInterval) } ?? 0
         let plan = try plan(at: now, lookback: TimeSpan(seconds: Int(downtime.rounded(.up))))
@@ -42,6 +42,7 @@ extension Outreach {
                     logger.error("cannot render", metadata: ["key": "\(entry.occurrence.key)", "error": "\(error)"])
                     var item = outboxItem(entry, message: RenderedMessage(subject: nil, body: "", template: ""), state: .failed, now: now)
                     item.lastError = error.description
+                    item.failureClass = .invalidMessage
                     items.append(item)
                 }
             case .expired:
@@ -52,11 +53,14 @@ extension Outreach {
                 continue
             }
         }
-        let inserted = try ledger.enqueue(items)
-        if inserted < items.count {
-            logger.debug("keys already in the ledger (another instance got there first)", metadata: ["count": "\(items.count - inserted)"])
+        let enqueued = try ledger.enqueue(items, cap: configuration.schedule.maxPerCustomer, now: now)
+        if enqueued.inserted + enqueued.heldByCap < items.count {
+            logger.debug("keys already in the ledger (another instance got there first)", metadata: ["count": "\(items.count - enqueued.inserted - enqueued.heldByCap)"])
         }
-        report.queued = items.filter { $0.state == .queued }.count
+        if enqueued.heldByCap > 0 {
+            logger.info("held by the frequency cap: another message to the same customer was queued meanwhile", metadata: ["count": "\(enqueued.heldByCap)"])
+        }
+        report.queued = enqueued.queued
         report.expired = items.filter { $0.state == .expired }.count
         report.failed = items.filter { $0.state == .failed }.count
         try ledger.setLastTick(now)

@@ -40,42 +40,37 @@ public struct Outreach: Sendable {
     public static func open(configFile: String) throws -> Outreach {
         let (configuration, templates) = try loadDefinitions(configFile: configFile)
         let store = try openStore(configuration)
-        switch configuration.state.kind {
-        case .sqlite:
-            do {
-                return Outreach(configuration: configuration, templates: templates, store: store,
-                                ledger: try SQLiteLedger(path: configuration.state.location, access: .read))
-            } catch let error as LedgerError where error.isLost {
-                var outreach = Outreach(configuration: configuration, templates: templates, store: store, ledger: EmptyLedger())
-                outreach.ledgerNotice = "\(error.description) Until then this shows what a first run would send."
-                return outreach
-            }
-        case .postgres:
-            throw StoreError.unsupported(configuration.file, "[state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")
+        do {
+            return Outreach(configuration: configuration, templates: templates, store: store, ledger: try configuration.openLedger(.read))
+        } catch let error as LedgerError where error.isLost {
+            var outreach = Outreach(configuration: configuration, templates: templates, store: store, ledger: EmptyLedger())
+            outreach.ledgerNotice = "\(error.description) Until then this shows what a first run would send."
+            return outreach
         }
     }
 
-    /// What `run` needs: the definitions, the store, the ledger open for writing (it must exist:
+    /// What `run` needs: the definitions, the store, the ledger open for delivery (it must exist:
     /// only `init` creates one) and every channel proven able to deliver, before anything is queued.
     public struct Delivery: Sendable {
         public var outreach: Outreach
-        public var ledger: SQLiteLedger
+        public var ledger: any Ledger
         public var channels: [String: any Channel]
         /// Problems that stop nothing (a secret file others can read), for the log.
         public var warnings: [Diagnostic]
     }
 
     /// Opens everything `run` needs, or throws every reason it could not deliver.
-    public static func openForDelivery(configFile: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Delivery {
+    ///
+    /// - Parameter ledger: the ledger already open, on a reload (a delivering SQLite ledger holds
+    ///   its file lock for the life of the process); `nil` opens `[state] url` for delivery.
+    public static func openForDelivery(configFile: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                       keeping ledger: (any Ledger)? = nil) throws -> Delivery {
         let (configuration, templates) = try loadDefinitions(configFile: configFile)
         let (channels, diagnostics) = configuration.prepareChannels(environment: environment)
         let errors = diagnostics.filter(\.isError)
         guard errors.isEmpty else { throw DiagnosticError(errors) }
         let store = try openStore(configuration)
-        guard configuration.state.kind == .sqlite else {
-            throw StoreError.unsupported(configuration.file, "[state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")
-        }
-        let ledger = try SQLiteLedger(path: configuration.state.location, access: .write)
+        let ledger = try ledger ?? configuration.openLedger(.deliver)
         return Delivery(outreach: Outreach(configuration: configuration, templates: templates, store: store, ledger: ledger),
                         ledger: ledger, channels: channels, warnings: diagnostics.filter { !$0.isError })
     }

@@ -28,7 +28,7 @@ import Testing
         let item = OutboxItem(key: key, rule: rule, customerID: customerID, channel: "spool", recipient: "someone@example.com", recipientName: nil,
                               subject: "s", body: "b", locale: "en", customerJSON: "{}", state: try #require(LedgerState(rawValue: state)),
                               dueAt: queuedAt, deadline: queuedAt.addingTimeInterval(86_400), queuedAt: queuedAt, attempts: 1)
-        #expect(try ledger.enqueue([item]) == 1)
+        #expect(try ledger.enqueue([item], cap: nil, now: queuedAt).inserted == 1)
     }
 
     @Test(arguments: instants)

@@ -8,7 +8,7 @@ import Synchronization
 /// Blocking: each worker is a thread owning one sender (one curl handle, so one connection kept
 /// open); ``deliverDue(limit:)`` returns when every claimed row has an outcome.
 public final class Deliverer: Sendable {
-    let ledger: SQLiteLedger
+    let ledger: any Ledger
     let channels: [String: any Channel]
     let clock: any Clock
     let logger: Logger
@@ -19,7 +19,7 @@ public final class Deliverer: Sendable {
     ///   - isStopping: checked before each message; once true, workers start nothing new and the rows
     ///     they had not started go back to `queued`.
     ///   - onProgress: called after each message (the daemon's watchdog heartbeat).
-    public init(ledger: SQLiteLedger, channels: [String: any Channel], clock: any Clock, logger: Logger,
+    public init(ledger: any Ledger, channels: [String: any Channel], clock: any Clock, logger: Logger,
                 isStopping: @escaping @Sendable () -> Bool = { false }, onProgress: @escaping @Sendable () -> Void = {}) {
         self.ledger = ledger
         self.channels = channels
@@ -35,6 +35,8 @@ public final class Deliverer: Sendable {
         public var retrying = 0
         public var failed = 0
         public var expired = 0
+        /// Outcomes not recorded because the claim was taken over meanwhile (its lease ran out).
+        public var lost = 0
 
         public init() {}
 
@@ -45,6 +47,7 @@ public final class Deliverer: Sendable {
             total.retrying += pass.retrying
             total.failed += pass.failed
             total.expired += pass.expired
+            total.lost += pass.lost
         }
     }
 
@@ -65,14 +68,16 @@ public final class Deliverer: Sendable {
 
     /// Sends the rows due now, at most `limit`; returns the outcomes' counts.
     public func deliverDue(limit: Int = 10_000) throws -> Report {
-        let report = Locked(Report())
         let claimed = try ledger.claim(now: clock.now, limit: limit)
         guard !claimed.isEmpty else { return Report() }
+        let pass = Pass(claimed)
+        let keeper = LeaseKeeper(ledger: ledger, pass: pass, clock: clock, logger: logger)
+        defer { keeper.stop() }
         let suppressed = try ledger.suppressed(addresses: claimed.map(\.recipient))
         var byChannel: [String: [OutboxItem]] = [:]
         for item in claimed {
             if suppressed.contains(ContactAddress.key(for: item.recipient)) {
-                try finish(item, .failed("the address is on the suppression list; not sent"), report: report, suppress: false)
+                try finish(item, .failed("the address is on the suppression list; not sent", .suppressed), pass: pass)
             } else {
                 byChannel[item.channel, default: []].append(item)
             }
@@ -80,7 +85,10 @@ public final class Deliverer: Sendable {
         let group = DispatchGroup()
         for (name, items) in byChannel {
             guard let channel = channels[name] else {
-                for item in items { try finish(item, .failed("channel \"\(name)\" is no longer configured"), report: report, suppress: false) }
+                // The configuration's to fix, never the message's fault: it waits, within its lateness.
+                for item in items {
+                    try finish(item, outcome(.temporaryFailure("channel \"\(name)\" is no longer configured", .configuration), for: item), pass: pass)
+                }
                 continue
             }
             let work = Locked(items[...])
@@ -89,35 +97,45 @@ public final class Deliverer: Sendable {
                 group.enter()
                 let thread = Thread { [self] in
                     defer { group.leave() }
-                    self.work(channel: channel, queue: work, limiter: limiter, report: report)
+                    self.work(channel: channel, queue: work, limiter: limiter, pass: pass)
                 }
                 thread.name = "outreachd-\(name)"
                 thread.start()
             }
         }
         group.wait()
-        return report.withLock { $0 }
+        return pass.report.withLock { $0 }
+    }
+
+    /// The claims of one pass still without an outcome, and the outcomes so far.
+    final class Pass: Sendable {
+        let report = Locked(Report())
+        let outstanding: Locked<[String: OutboxItem]>
+
+        init(_ claimed: [OutboxItem]) {
+            outstanding = Locked(Dictionary(claimed.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
+    /// The transition `result` of `item`'s attempt leads to.
+    private func outcome(_ result: DeliveryResult, for item: OutboxItem) -> LedgerTransition {
+        LedgerTransition.after(result, attempts: item.attempts, now: clock.now, deadline: item.deadline)
     }
 
     /// One worker: takes rows until none are left.
-    private func work(channel: any Channel, queue: Locked<ArraySlice<OutboxItem>>, limiter: RateLimiter, report: Locked<Report>) {
+    private func work(channel: any Channel, queue: Locked<ArraySlice<OutboxItem>>, limiter: RateLimiter, pass: Pass) {
         let sender: any MessageSender
         do { sender = try channel.makeSender() } catch {
             // Without a sender the rows go back to waiting, with the reason; nothing is lost.
             while let item = queue.withLock({ $0.popFirst() }) {
-                try? finish(item, LedgerTransition.after(.temporaryFailure("\(error)"), attempts: item.attempts, now: clock.now, deadline: item.deadline),
-                            report: report, suppress: false)
+                try? finish(item, outcome(.temporaryFailure("\(error)", .configuration), for: item), pass: pass)
             }
             return
         }
         while !isStopping(), let item = queue.withLock({ $0.popFirst() }) {
             limiter.waitForSlot()
-            let now = clock.now
-            let result = sender.send(item, now: now)
-            let transition = LedgerTransition.after(result, attempts: item.attempts, now: clock.now, deadline: item.deadline)
-            var suppress = false
-            if case .permanentFailure(_, let s) = result { suppress = s }
-            do { try finish(item, transition, report: report, suppress: suppress) } catch {
+            let result = sender.send(item, now: clock.now)
+            do { try finish(item, outcome(result, for: item), pass: pass) } catch {
                 logger.error("cannot record the outcome of \(item.key) in the ledger: \(error)")
             }
             onProgress()
@@ -125,17 +143,26 @@ public final class Deliverer: Sendable {
         // Stopping: what this worker's channel had claimed but nobody started goes back to the queue.
         let left = queue.withLock { rest -> [OutboxItem] in defer { rest.removeAll() }; return Array(rest) }
         if !left.isEmpty {
-            do { try ledger.release(left.map(\.key), now: clock.now) } catch {
+            pass.outstanding.withLock { for item in left { $0[item.key] = nil } }
+            do { try ledger.release(left, now: clock.now) } catch {
                 logger.error("cannot requeue \(left.count) unstarted messages (they will be requeued at the next start): \(error)")
             }
         }
     }
 
-    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, report: Locked<Report>, suppress: Bool) throws {
-        try ledger.record(item.key, transition, now: clock.now)
-        if suppress { try ledger.suppress(item.recipient, reason: "no such mailbox (\(item.key))", now: clock.now) }
+    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, pass: Pass) throws {
+        let recorded = try ledger.record(item, transition, now: clock.now)
+        pass.outstanding.withLock { $0[item.key] = nil }
         var metadata: Logger.Metadata = ["key": "\(item.key)", "rule": "\(item.rule)", "channel": "\(item.channel)", "attempt": "\(item.attempts)"]
-        report.withLock { r in
+        guard recorded else {
+            pass.report.withLock { $0.lost += 1 }
+            logger.warning("outcome not recorded: the claim was taken over after its lease ran out", metadata: metadata)
+            return
+        }
+        if case .failed(_, .noSuchMailbox) = transition {
+            try ledger.suppress(item.recipient, reason: "no such mailbox (\(item.key))", now: clock.now)
+        }
+        pass.report.withLock { r in
             switch transition {
             case .sent: r.sent += 1
             case .retry: r.retrying += 1
@@ -143,19 +170,46 @@ public final class Deliverer: Sendable {
             case .expired: r.expired += 1
             }
         }
+        if let failure = transition.failure {
+            metadata["error"] = "\(failure.error)"
+            metadata["class"] = "\(failure.kind?.rawValue ?? "none")"
+        }
         switch transition {
         case .sent(let reply):
             logger.info("sent", metadata: metadata.merging(["reply": "\(reply)"]) { $1 })
-        case .retry(let at, let error):
-            metadata["error"] = "\(error)"
-            metadata["next_attempt"] = "\(Timestamp.format(at, in: TimeZone(identifier: "UTC")!))"
+        case .retry(let at, _, _):
+            metadata["next_attempt"] = "\(Timestamp.format(at, in: .gmt))"
             logger.warning("delivery failed; will retry", metadata: metadata)
-        case .failed(let error):
-            logger.error("delivery failed for good", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-        case .expired(let error):
-            logger.error("delivery expired", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+        case .failed:
+            logger.error("delivery failed for good", metadata: metadata)
+        case .expired:
+            logger.error("delivery expired", metadata: metadata)
         }
     }
+}
+
+/// Renews the leases of a pass's outstanding claims while it runs, so another instance never
+/// takes over a row whose attempt is under way or waiting its turn here.
+final class LeaseKeeper {
+    private let timer: DispatchSourceTimer?
+
+    init(ledger: any Ledger, pass: Deliverer.Pass, clock: any Clock, logger: Logger) {
+        guard let lease = ledger.lease else { timer = nil; return }
+        let period = max(1, lease.seconds / 3)
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "outreachd.lease"))
+        timer.schedule(deadline: .now() + .seconds(period), repeating: .seconds(period))
+        timer.setEventHandler {
+            let held = pass.outstanding.withLock { Array($0.values) }
+            guard !held.isEmpty else { return }
+            do { try ledger.renew(held, now: clock.now) } catch {
+                logger.error("cannot renew the lease of \(held.count) claimed messages; another instance may take them over", metadata: ["error": "\(error)"])
+            }
+        }
+        timer.resume()
+        self.timer = timer
+    }
+
+    func stop() { timer?.cancel() }
 }
 
 /// Spaces sends of one channel at least `1/rate` seconds apart, across its workers.

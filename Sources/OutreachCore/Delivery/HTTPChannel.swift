@@ -55,7 +55,7 @@ public struct HTTPChannel: Channel {
         func send(_ item: OutboxItem, now: Date) -> DeliveryResult {
             let config = channel.configuration
             let body: Data
-            do { body = try HTTPChannel.body(item) } catch { return .permanentFailure("cannot encode the JSON body: \(error)") }
+            do { body = try HTTPChannel.body(item) } catch { return .permanentFailure("cannot encode the JSON body: \(error)", .invalidMessage) }
             let id = HTTPChannel.webhookID(item.key)
             let timestamp = Int(now.timeIntervalSince1970)
             var headers = ["Content-Type: application/json", "Idempotency-Key: \(id)", "webhook-id: \(id)", "webhook-timestamp: \(timestamp)",
@@ -68,14 +68,15 @@ public struct HTTPChannel: Channel {
         }
 
         static func classify(_ response: Curl.Response, now: Date) -> DeliveryResult {
-            guard response.ok else { return .temporaryFailure(response.failureText) }
+            guard response.ok else { return .temporaryFailure(response.failureText, response.transportFailure ?? .network) }
             let status = response.responseCode
             let detail = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let text = "HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
             switch status {
             case 200..<300: return .sent(reply: text)
-            case 408, 429, 500..<600: return .temporaryFailure(text, retryAfter: retryAfter(response.headers, now: now))
-            default: return .permanentFailure(text)
+            case 408, 429, 500..<600: return .temporaryFailure(text, .temporary, retryAfter: retryAfter(response.headers, now: now))
+            case 401, 403: return .permanentFailure(text, .auth)
+            default: return .permanentFailure(text, .permanent)
             }
         }
 

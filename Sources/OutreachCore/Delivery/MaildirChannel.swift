@@ -26,13 +26,13 @@ public struct MaildirChannel: Channel {
         func send(_ item: OutboxItem, now: Date) -> DeliveryResult {
             let text: String
             do { text = try channel.configuration.email(item, from: channel.from, templates: channel.templates, now: now) } catch {
-                return .permanentFailure(error.description)
+                return .permanentFailure(error.description, .invalidMessage)
             }
             do {
                 let name = try MaildirChannel.deliver(Data(text.utf8), key: item.key, queuedAt: item.queuedAt, to: channel.configuration.path ?? "Maildir")
                 return .sent(reply: "new/\(name)")
             } catch {
-                return .temporaryFailure("\(error)")
+                return .temporaryFailure("\(error)", .temporary)
             }
         }
     }

@@ -31,7 +31,7 @@ public struct SMTPChannel: Channel {
             let from = channel.from
             let text: String
             do { text = try config.email(item, from: from, templates: channel.templates, now: now) } catch {
-                return .permanentFailure("\(error)")
+                return .permanentFailure("\(error)", .invalidMessage)
             }
             let response = curl.send(Curl.SMTPRequest(
                 url: config.url ?? "", heloName: from.domain, mailFrom: from.address, recipient: item.recipient, message: Data(text.utf8),
@@ -40,17 +40,18 @@ public struct SMTPChannel: Channel {
             return Self.classify(response)
         }
 
-        /// 4xx and network errors are temporary; 5xx permanent (5.1.1 also suppresses the address),
-        /// except authentication and TLS failures, which are the operator's to fix and so are retried.
+        /// 4xx and network errors are temporary; 5xx permanent (5.1.1, no such mailbox, also
+        /// suppresses the address), except authentication and TLS failures, which are the
+        /// operator's to fix and so are retried.
         static func classify(_ response: Curl.Response) -> DeliveryResult {
-            switch response.failure {
-            case nil:
-                return .sent(reply: response.replyLine ?? "\(response.responseCode)")
-            case .connection?, .setup?:
-                return .temporaryFailure(response.failureText)
-            case .reply?:
-                let text = response.failureText
-                return (500..<600).contains(response.responseCode) ? .permanentFailure(text, suppress: text.contains("5.1.1")) : .temporaryFailure(text)
+            if response.ok { return .sent(reply: response.replyLine ?? "\(response.responseCode)") }
+            let text = response.failureText
+            if let kind = response.transportFailure { return .temporaryFailure(text, kind) }
+            let reply = SMTPReply(code: response.responseCode, text: response.replyLine ?? "")
+            switch reply.code {
+            case 530, 534, 535, 538: return .temporaryFailure(text, .auth)
+            case 500..<600: return .permanentFailure(text, reply.enhancedStatus == "5.1.1" ? .noSuchMailbox : .permanent)
+            default: return .temporaryFailure(text, .temporary)
             }
         }
     }

@@ -33,7 +33,7 @@ public enum DemoSeed {
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
         let store = try SQLiteCustomerStore.create(path: Paths.resolve("customers.db", relativeTo: folder))
         try store.write { db in try seed(db, now: now) }
-        _ = try SQLiteLedger(path: Paths.resolve("state.db", relativeTo: folder), access: .create)
+        _ = try ConfigurationLoader.load(file: configPath).openLedger(.create)
         try fm.createDirectory(atPath: Paths.resolve("Maildir", relativeTo: folder), withIntermediateDirectories: true)
         return configPath
     }

@@ -4,7 +4,7 @@
 /// cannot know what it already sent, and a fresh one would send every due message again.
 public struct LedgerError: FileError, Sendable {
     private enum Code: Sendable {
-        case missing, empty, replaced, outdated, damaged, database
+        case missing, empty, replaced, outdated, damaged, locked, database
     }
 
     private var code: Code
@@ -44,6 +44,11 @@ public struct LedgerError: FileError, Sendable {
     /// A row the ledger cannot read back (a value of the wrong type, an unknown state).
     public static func damaged(_ path: String, _ what: String) -> LedgerError {
         LedgerError(.damaged, path, "the state database holds a row outreachd cannot read (\(what)); restore it from a backup or repair the row")
+    }
+
+    /// Another process delivers from this ledger (or its lock file cannot be used).
+    static func locked(_ path: String, _ reason: String) -> LedgerError {
+        LedgerError(.locked, path, reason)
     }
 
     /// SQLite failed; the description says what to do about the file.

@@ -9,6 +9,24 @@ public enum LedgerState: String, Sendable, Hashable, CaseIterable {
         case .failed, .expired: return false
         }
     }
+
+    /// States still waiting to be delivered: what `status` calls pending and the deliverer claims from.
+    public var isPending: Bool {
+        switch self {
+        case .queued, .sending, .retry: return true
+        case .sent, .failed, .expired: return false
+        }
+    }
+
+    /// `('queued', 'retry')`: the states as an SQL list, so no query spells a state set of its own.
+    static func sqlList(_ states: [LedgerState]) -> String {
+        "(" + states.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+    }
+
+    static let capStates = allCases.filter(\.countsTowardsCap)
+    static let pendingStates = allCases.filter(\.isPending)
+    /// Finished rows that did not go out: what `status` lists as problems, with retrying ones.
+    static let problemStates: [LedgerState] = [.failed, .expired, .retry]
 }
 
 import Foundation

@@ -25,7 +25,11 @@ public struct OutboxItem: Sendable, Hashable {
     public var attempts: Int
     public var nextAttemptAt: Date?
     public var lastError: String?
+    /// The class of `lastError`.
+    public var failureClass: FailureClass?
     public var reply: String?
+    /// The claim that holds the row while it is `sending`: only it may record the outcome.
+    public var claim: String?
 
     public init(key: String, rule: String, customerID: String, channel: String, recipient: String, recipientName: String?,
                 subject: String?, body: String, locale: String, customerJSON: String, state: LedgerState, dueAt: Date, deadline: Date,

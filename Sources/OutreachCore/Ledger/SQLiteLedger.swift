@@ -2,28 +2,30 @@ import Foundation
 import GRDB
 
 /// The ledger in a SQLite state database (WAL, `synchronous=FULL`: "queued" means durable).
-public final class SQLiteLedger: LedgerReader, Sendable {
+///
+/// One process delivers from it at a time: opening it for delivery takes an exclusive lock on
+/// `PATH.lock` (a second `run` would requeue the first's in-flight rows), so claims need no lease.
+public final class SQLiteLedger: Ledger, Sendable {
     public let path: String
     let queue: DatabaseQueue
     /// The file opened, to notice it removed or replaced under a running daemon.
     private let identity: FileIdentity?
+    /// Held for the life of a delivering ledger; released by the kernel however the process ends.
+    private let lock: InstanceLock?
+    /// Names this process's claims.
+    let instance = UUID().uuidString.lowercased()
 
-    /// How a command may use the ledger.
-    public enum Access: Sendable {
-        /// `init`: creates the file when missing and migrates it. Only `init` (and the demo) may.
-        case create
-        /// `run`, `suppress`: the ledger must exist and hold outreachd's tables; an older schema is migrated.
-        case write
-        /// `preview`, `status`, `check`: nothing is created, migrated or written.
-        case read
-    }
+    public var location: String { path }
+    public var lease: TimeSpan? { nil }
 
     /// Opens the state database as `access` allows.
     ///
     /// A missing or empty file is refused unless `access` is `.create`: a ledger created behind
     /// the operator's back would send everything again (see ``LedgerError/missing(_:)``).
-    public init(path: String, access: Access) throws {
+    public init(path: String, access: LedgerAccess) throws {
         if access != .create, !FileManager.default.fileExists(atPath: path) { throw LedgerError.missing(path) }
+        // Before anything is read or migrated: a second `run` stops here, touching nothing.
+        let lock = access == .deliver ? try InstanceLock(statePath: path) : nil
         var configuration = GRDB.Configuration()
         configuration.readonly = access == .read
         configuration.busyMode = .timeout(5)
@@ -35,16 +37,12 @@ public final class SQLiteLedger: LedgerReader, Sendable {
         do {
             queue = try DatabaseQueue(path: access == .read ? Self.readOnlyLocation(path) : path, configuration: configuration)
             let holdsLedger = try queue.read { db in try db.tableExists("outbox") && db.tableExists("grdb_migrations") }
+            if access != .create, !holdsLedger { throw LedgerError.empty(path) }
             switch access {
-            case .create:
-                try queue.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
-                try Self.migrator.migrate(queue)
-            case .write:
-                guard holdsLedger else { throw LedgerError.empty(path) }
+            case .create, .write, .deliver:
                 try queue.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
                 try Self.migrator.migrate(queue)
             case .read:
-                guard holdsLedger else { throw LedgerError.empty(path) }
                 guard try queue.read({ db in try Self.migrator.hasCompletedMigrations(db) }) else { throw LedgerError.outdated(path) }
             }
         } catch {
@@ -52,13 +50,14 @@ public final class SQLiteLedger: LedgerReader, Sendable {
         }
         self.path = path
         self.identity = FileIdentity(path)
+        self.lock = lock
     }
 
     /// Throws when `path` no longer names the file this ledger opened.
     ///
     /// Writing on into a removed or replaced file would record deliveries nobody will ever read,
     /// and the next start would find no ledger and send them again; the daemon stops ticking instead.
-    public func checkFile() throws {
+    public func checkHealth() throws {
         guard let now = FileIdentity(path) else { throw LedgerError.missing(path) }
         guard now == identity else { throw LedgerError.replaced(path) }
     }
@@ -112,6 +111,15 @@ public final class SQLiteLedger: LedgerReader, Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: failure classes and claims") { db in
+            // The class of the last failure is typed data (Prometheus and suppression read it);
+            // a claim names the process holding a `sending` row, so only it records the outcome.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN failure_class TEXT;
+                ALTER TABLE outbox ADD COLUMN claim TEXT;
+                ALTER TABLE outbox ADD COLUMN lease_until DOUBLE;
+                """)
+        }
         return migrator
     }
 
@@ -154,7 +162,7 @@ public final class SQLiteLedger: LedgerReader, Sendable {
         var result: [String: [Date]] = [:]
         try reading { db in
             for chunk in customerIDs.chunked(500) {
-                let sql = "SELECT customer_id, queued_at FROM outbox WHERE state IN ('queued', 'sending', 'sent', 'retry') AND customer_id IN " + sqlList(chunk.count) + " AND queued_at > ?"
+                let sql = "SELECT customer_id, queued_at FROM outbox WHERE state IN \(LedgerState.sqlList(LedgerState.capStates)) AND customer_id IN " + sqlList(chunk.count) + " AND queued_at > ?"
                 var arguments = StatementArguments(chunk)
                 arguments += [since.timeIntervalSince1970]
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {

@@ -17,7 +17,6 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
     private var timer: DispatchSourceTimer?
     private var signals: [DispatchSourceSignal] = []
     private var watchdog: DispatchSourceTimer?
-    private let lock: InstanceLock
     private let stopping = Locked(false)
     private let health = Locked(Health())
     /// The settings other threads (signals, watchdog) need, updated on every (re)load.
@@ -40,14 +39,15 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
         self.logger = logger
         self.notifier = notifier
         let loaded = try Self.load(configFile, logger: logger)
-        self.lock = try InstanceLock(statePath: loaded.outreach.configuration.state.location)
         self.loaded = loaded
         self.settings = Locked(loaded.outreach.configuration.schedule)
     }
 
     /// Everything a tick needs; throws when a channel cannot deliver or the ledger is missing.
-    static func load(_ configFile: String, logger: Logger) throws -> Outreach.Delivery {
-        let delivery = try Outreach.openForDelivery(configFile: configFile)
+    ///
+    /// - Parameter ledger: on a reload, the ledger already open (it stays: a `[state] url` change needs a restart).
+    static func load(_ configFile: String, logger: Logger, keeping ledger: (any Ledger)? = nil) throws -> Outreach.Delivery {
+        let delivery = try Outreach.openForDelivery(configFile: configFile, keeping: ledger)
         for warning in delivery.warnings { logger.warning("configuration", metadata: ["problem": "\(warning)"]) }
         return delivery
     }
@@ -98,7 +98,7 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
         defer { health.withLock { $0.busySince = nil; $0.lastTickEnd = Date() } }
         do {
             try refreshStore()
-            try loaded.ledger.checkFile()
+            try loaded.ledger.checkHealth()
             let tick = Tick(delivery: loaded, clock: clock, logger: logger)
             let report = try tick.run(batch: 500, deliverUntil: started.addingTimeInterval(loaded.outreach.configuration.schedule.interval.timeInterval),
                                       isStopping: { [stopping] in stopping.withLock { $0 } },
@@ -128,14 +128,12 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
     private func reload() {
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(DispatchTime.now().uptimeNanoseconds / 1000)")
         do {
-            var next = try Self.load(configFile, logger: logger)
+            // The open ledger stays (a delivering one holds its lock for the life of the process).
+            var next = try Self.load(configFile, logger: logger, keeping: loaded.ledger)
             let state = loaded.outreach.configuration.state
             if next.outreach.configuration.state != state {
-                // The lock and the open ledger belong to the old state database: keep using it.
                 logger.warning("[state] url changed; it takes effect at the next restart")
                 next.outreach.configuration.state = state
-                next.outreach.ledger = loaded.ledger
-                next.ledger = loaded.ledger
             }
             loaded = next
             settings.withLock { $0 = next.outreach.configuration.schedule }

@@ -49,7 +49,7 @@ public struct Tick: Sendable {
         let delivered = try deliverer.deliverAllDue(batch: batch, deadline: deliverUntil)
         let expired = try delivery.ledger.expireOverdue(now: clock.now)
         let duration = clock.now.timeIntervalSince(started)
-        try delivery.ledger.setMeta("last_tick_duration", String(duration))
+        try delivery.ledger.setLastTickDuration(duration)
         return Report(queued: queued, delivered: delivered, expiredInLedger: expired, duration: duration)
     }
 }

@@ -42,13 +42,8 @@ struct InitCommand: ParsableCommand {
             case .postgres:
                 throw ValidationError("[store] url: PostgreSQL stores are not supported yet; use sqlite:PATH")
             }
-            switch configuration.state.kind {
-            case .sqlite:
-                _ = try SQLiteLedger(path: configuration.state.location, access: .create)
-                print("state \(configuration.state.location): ledger ready")
-            case .postgres:
-                throw ValidationError("[state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")
-            }
+            let ledger = try configuration.openLedger(.create)
+            print("state \(ledger.location): ledger ready")
         }
     }
 }

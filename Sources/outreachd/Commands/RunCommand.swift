@@ -54,8 +54,6 @@ struct RunCommand: ParsableCommand {
             // Channels are proven able to deliver, and the ledger must exist, before anything is queued.
             let delivery = try Outreach.openForDelivery(configFile: options.path)
             for warning in delivery.warnings { Console.warning(warning.description) }
-            let lock = try InstanceLock(statePath: delivery.outreach.configuration.state.location)
-            defer { withExtendedLifetime(lock) {} }
             let recovered = try delivery.ledger.recoverInterrupted(now: clock.now)
             if recovered > 0 { logger.warning("requeued messages a previous run left in flight", metadata: ["count": "\(recovered)"]) }
             let report = try Tick(delivery: delivery, clock: clock, logger: logger).run()

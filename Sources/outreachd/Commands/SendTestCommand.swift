@@ -50,7 +50,7 @@ struct SendTestCommand: ParsableCommand {
             case .sent(let reply):
                 delivered = true
                 print("sent \(item.key) to \(item.recipient) via \(channel.configuration.name): \(reply)")
-            case .temporaryFailure(let reason, _), .permanentFailure(let reason, _):
+            case .temporaryFailure(let reason, _, _), .permanentFailure(let reason, _):
                 Console.error("not delivered: \(reason)")
             }
         }

@@ -25,8 +25,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         try withUserErrors {
             let configuration = try ConfigurationLoader.load(file: options.path)
-            guard configuration.state.kind == .sqlite else { throw ValidationError("PostgreSQL state databases are not supported yet") }
-            let ledger = try SQLiteLedger(path: configuration.state.location, access: .read)
+            let ledger = try configuration.openLedger(.read)
             if format == .prometheus {
                 print(try ledger.metrics(now: Date()).prometheusText, terminator: "")
                 return

@@ -28,9 +28,8 @@ struct SuppressCommand: ParsableCommand {
     func run() throws {
         try withUserErrors {
             let configuration = try ConfigurationLoader.load(file: options.path)
-            guard configuration.state.kind == .sqlite else { throw ValidationError("PostgreSQL state databases are not supported yet") }
             // The list lives in the ledger, which only `init` creates.
-            let ledger = try SQLiteLedger(path: configuration.state.location, access: action == .list ? .read : .write)
+            let ledger = try configuration.openLedger(action == .list ? .read : .write)
             switch action {
             case .add, .remove:
                 let parsed: ContactAddress

@@ -66,7 +66,7 @@ final class HTTPDeployment {
 
     /// One tick as `outreachd run --once` does it: recover, queue, deliver, expire.
     @discardableResult
-    func tick(at now: Date = HTTPDeployment.now, environment: [String: String] = [:]) throws -> (queued: Outreach.QueueReport, delivered: Deliverer.Report, ledger: SQLiteLedger) {
+    func tick(at now: Date = HTTPDeployment.now, environment: [String: String] = [:]) throws -> (queued: Outreach.QueueReport, delivered: Deliverer.Report, ledger: any Ledger) {
         var logger = Logger(label: "outreachd-http-test")
         logger.logLevel = .critical
         let delivery = try Outreach.openForDelivery(configFile: config, environment: environment)

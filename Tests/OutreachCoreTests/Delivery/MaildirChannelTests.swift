@@ -109,7 +109,7 @@ import Testing
         let claimed = try ledger.claim(now: now, limit: 10)
         #expect(claimed.count == 3)
         #expect(try d.rows().allSatisfy { $0.state == .sending && $0.attempts == 1 })
-        try ledger.release(claimed.map(\.key), now: now)
+        try ledger.release(claimed, now: now)
         #expect(try d.rows().allSatisfy { $0.state == .queued && $0.attempts == 0 })
 
         let deliverer = Deliverer(ledger: ledger, channels: try outreach.makeChannels(environment: [:]), clock: FixedClock(now), logger: logger)

@@ -32,7 +32,7 @@ struct TickOutcome {
     var queued: Outreach.QueueReport
     var delivered: Deliverer.Report
     var expired: Int
-    var ledger: SQLiteLedger
+    var ledger: any Ledger
     var outreach: Outreach
 }
 
@@ -342,6 +342,21 @@ struct TestCertificates {
         #expect(try d.rows().allSatisfy { $0.state == .sent })
     }
 
+    @Test func testARefusalThatOnlyMentionsFiveOneOneIsNotANoSuchMailbox() throws {
+        let folder = TemporaryFolder()
+        // 5.7.1 (policy) whose free text happens to say 5.1.1: permanent, but the address stays usable.
+        let server = try ServerProcess.smtp(in: folder, ["--reply-rcpt", "550:5.7.1 Rejected by policy (not 5.1.1 no such user):somying"])
+        defer { server.stop() }
+        let d = try DeliveryDeployment(channel: DeliveryDeployment.smtpChannel(port: server.port), customers: DeliveryCustomers.three)
+        let tick = try d.tick()
+        #expect(tick.delivered.failed == 1)
+        let failed = try #require(try tick.ledger.item(key: DeliveryCustomers.birthdayKey(DeliveryCustomers.thai)))
+        #expect(failed.state == .failed)
+        #expect(failed.failureClass == .permanent)
+        #expect(try tick.ledger.suppressions().isEmpty, "a policy refusal suppressed the address")
+        #expect(try tick.ledger.metrics(now: now).problemsByClass == ["permanent": 1])
+    }
+
     @Test func testNoSuchMailboxFailsForGoodAndSuppressesTheAddress() throws {
         let folder = TemporaryFolder()
         let server = try ServerProcess.smtp(in: folder, ["--reply-rcpt", "550:5.1.1 No such user here:somying"])
@@ -362,8 +377,10 @@ struct TestCertificates {
         #expect(failed.lastError?.contains("550") == true, "\(failed.lastError ?? "")")
         #expect(failed.lastError?.contains("5.1.1 No such user here") == true, "\(failed.lastError ?? "")")
         #expect(failed.nextAttemptAt == nil)
+        #expect(failed.failureClass == .noSuchMailbox)
         let suppressed = try first.ledger.suppressions().map(\.address)
         #expect(suppressed == ["somying@example.co.th"])
+        #expect(try first.ledger.metrics(now: now).problemsByClass == ["no_such_mailbox": 1])
         #expect(server.receivedCount == 2)
         #expect(server.events("rcpt_refused").count == 1)
 

@@ -11,6 +11,16 @@ import Testing
 
     func ledger() throws -> SQLiteLedger { try SQLiteLedger(path: folder.file("state.db"), access: .create) }
 
+    /// Inserts `items` with no cap; how many were new.
+    @discardableResult
+    func enqueue(_ l: SQLiteLedger, _ items: [OutboxItem]) throws -> Int { try l.enqueue(items, cap: nil, now: now).inserted }
+
+    /// Records `transition` for the row of `key` through the claim that holds it now.
+    @discardableResult
+    func record(_ l: SQLiteLedger, _ key: String, _ transition: LedgerTransition, now: Date) throws -> Bool {
+        try l.record(try #require(try l.item(key: key)), transition, now: now)
+    }
+
     func item(_ key: String, due: Date? = nil, deadline: Date? = nil, body: String = "Hello", recipient: String = "eva@example.hu",
               state: LedgerState = .queued) -> OutboxItem {
         OutboxItem(key: key, rule: "birthday", customerID: "C1", channel: "email", recipient: recipient, recipientName: "Kovács Éva",
@@ -22,25 +32,25 @@ import Testing
 
     @Test func testEnqueueIsIdempotentPerKey() throws {
         let l = try ledger()
-        #expect(try l.enqueue([item("a")]) == 1)
-        #expect(try l.enqueue([item("a", body: "edited")]) == 0)
-        #expect(try l.enqueue([item("a"), item("b")]) == 1)
-        #expect(try l.enqueue([]) == 0)
+        #expect(try enqueue(l, [item("a")]) == 1)
+        #expect(try enqueue(l, [item("a", body: "edited")]) == 0)
+        #expect(try enqueue(l, [item("a"), item("b")]) == 1)
+        #expect(try enqueue(l, []) == 0)
         // The first version stays: a key is inserted once, ever.
         #expect(try l.item(key: "a")?.body == "Hello")
         #expect(try l.pendingCount() == 2)
 
         // Even after it was sent, the key cannot come back.
         let claimed = try l.claim(now: now, limit: 10)
-        for c in claimed { try l.record(c.key, .sent(reply: "250 ok"), now: now) }
-        #expect(try l.enqueue([item("a"), item("b")]) == 0)
+        for c in claimed { try l.record(c, .sent(reply: "250 ok"), now: now) }
+        #expect(try enqueue(l, [item("a"), item("b")]) == 0)
         #expect(try l.item(key: "a")?.state == .sent)
         #expect(try l.pendingCount() == 0)
     }
 
     @Test func testEnqueuedRowsAreDurableAndVisibleToAnotherConnection() throws {
         let l = try ledger()
-        try l.enqueue([item("a"), item("b")])
+        try enqueue(l, [item("a"), item("b")])
         // A fresh connection (another process, or the next start) sees them committed.
         let other = try DatabaseQueue(path: folder.file("state.db"))
         #expect(try other.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'queued'") } == 2)
@@ -54,7 +64,7 @@ import Testing
 
     @Test func testClaimMovesQueuedToSendingAndCountsTheAttempt() throws {
         let l = try ledger()
-        try l.enqueue([item("late", due: now.addingTimeInterval(-60)), item("early", due: now.addingTimeInterval(-7200)), item("mid", due: now.addingTimeInterval(-600))])
+        try enqueue(l, [item("late", due: now.addingTimeInterval(-60)), item("early", due: now.addingTimeInterval(-7200)), item("mid", due: now.addingTimeInterval(-600))])
         let first = try l.claim(now: now, limit: 2)
         #expect(first.map(\.key) == ["early", "mid"], "oldest due first")
         for c in first {
@@ -72,10 +82,10 @@ import Testing
 
     @Test func testRetryRowsAreClaimedOnlyWhenDue() throws {
         let l = try ledger()
-        try l.enqueue([item("a")])
+        try enqueue(l, [item("a")])
         let claimed = try #require(try l.claim(now: now, limit: 1).first)
         let next = now.addingTimeInterval(300)
-        try l.record(claimed.key, .retry(at: next, error: "451 4.7.1 try later"), now: now)
+        try l.record(claimed, .retry(at: next, error: "451 4.7.1 try later", .temporary), now: now)
         let row = try #require(try l.item(key: "a"))
         #expect(row.state == .retry)
         #expect(row.nextAttemptAt == next)
@@ -93,13 +103,13 @@ import Testing
 
     @Test func testRecordTransitions() throws {
         let l = try ledger()
-        try l.enqueue([item("sent"), item("failed"), item("expired"), item("retry")])
+        try enqueue(l, [item("sent"), item("failed"), item("expired"), item("retry")])
         _ = try l.claim(now: now, limit: 10)
         let later = now.addingTimeInterval(5)
-        try l.record("sent", .sent(reply: "250 2.0.0 Ok: queued as 1"), now: later)
-        try l.record("failed", .failed("550 5.1.1 no such user"), now: later)
-        try l.record("expired", .expired("gave up"), now: later)
-        try l.record("retry", .retry(at: later.addingTimeInterval(300), error: "451 later"), now: later)
+        try record(l, "sent", .sent(reply: "250 2.0.0 Ok: queued as 1"), now: later)
+        try record(l, "failed", .failed("550 5.1.1 no such user", .noSuchMailbox), now: later)
+        try record(l, "expired", .expired("gave up", nil), now: later)
+        try record(l, "retry", .retry(at: later.addingTimeInterval(300), error: "451 later", .temporary), now: later)
 
         let sent = try #require(try l.item(key: "sent"))
         #expect(sent.state == .sent)
@@ -119,7 +129,7 @@ import Testing
 
         // A retry that then succeeds clears its next attempt.
         _ = try l.claim(now: later.addingTimeInterval(300), limit: 10)
-        try l.record("retry", .sent(reply: "250 ok"), now: later.addingTimeInterval(301))
+        try record(l, "retry", .sent(reply: "250 ok"), now: later.addingTimeInterval(301))
         let retried = try #require(try l.item(key: "retry"))
         #expect(retried.state == .sent)
         #expect(retried.nextAttemptAt == nil)
@@ -133,13 +143,13 @@ import Testing
     @Test func testExpireOverdueExpiresOnlyWaitingRowsPastTheirDeadline() throws {
         let l = try ledger()
         let deadline = now.addingTimeInterval(-1)
-        try l.enqueue([item("queued-late", deadline: deadline), item("queued-ok", deadline: now.addingTimeInterval(3600)),
+        try enqueue(l, [item("queued-late", deadline: deadline), item("queued-ok", deadline: now.addingTimeInterval(3600)),
                        item("retry-late", deadline: deadline), item("sending-late", deadline: deadline), item("sent-late", deadline: deadline),
                        item("queued-at-deadline", deadline: now)])
         _ = try l.claim(now: now.addingTimeInterval(-7200), limit: 10)  // all sending
-        try l.record("retry-late", .retry(at: now.addingTimeInterval(600), error: "451 greylisted"), now: now)
-        try l.record("sent-late", .sent(reply: "250"), now: now)
-        try l.release(["queued-late", "queued-ok", "queued-at-deadline"], now: now)
+        try record(l, "retry-late", .retry(at: now.addingTimeInterval(600), error: "451 greylisted", .temporary), now: now)
+        try record(l, "sent-late", .sent(reply: "250"), now: now)
+        try l.release(try ["queued-late", "queued-ok", "queued-at-deadline"].map { try #require(try l.item(key: $0)) }, now: now)
 
         #expect(try l.expireOverdue(now: now) == 2)
         let queuedLate = try #require(try l.item(key: "queued-late"))
@@ -159,9 +169,9 @@ import Testing
 
     @Test func testRecoverInterruptedRequeuesSendingRowsWithTheirKeys() throws {
         let l = try ledger()
-        try l.enqueue([item("a"), item("b"), item("c")])
+        try enqueue(l, [item("a"), item("b"), item("c")])
         let claimed = try l.claim(now: now, limit: 2)
-        try l.record(claimed[1].key, .sent(reply: "250"), now: now)
+        try l.record(claimed[1], .sent(reply: "250"), now: now)
 
         // The process dies; the next start opens the file again.
         let reopened = try ledger()
@@ -180,14 +190,90 @@ import Testing
 
     @Test func testReleasePutsUnstartedRowsBackWithoutCountingAnAttempt() throws {
         let l = try ledger()
-        try l.enqueue([item("a"), item("b")])
+        try enqueue(l, [item("a"), item("b")])
         let claimed = try l.claim(now: now, limit: 10)
-        try l.record("b", .sent(reply: "250"), now: now)
-        try l.release(claimed.map(\.key), now: now)
+        try record(l, "b", .sent(reply: "250"), now: now)
+        try l.release(claimed, now: now)
         #expect(try l.item(key: "a")?.state == .queued)
         #expect(try l.item(key: "a")?.attempts == 0)
         #expect(try l.item(key: "b")?.state == .sent, "release only touches rows still sending")
         #expect(try l.item(key: "b")?.attempts == 1)
+    }
+
+    // MARK: Transitions guard themselves
+
+    @Test func testALateOutcomeFromALostClaimChangesNothing() throws {
+        let l = try ledger()
+        try enqueue(l, [item("a")])
+        let first = try #require(try l.claim(now: now, limit: 1).first)
+        // The row is taken back (a crash recovery here; a lease running out on PostgreSQL) and claimed again.
+        try l.recoverInterrupted(now: now)
+        let second = try #require(try l.claim(now: now, limit: 1).first)
+        #expect(first.claim != second.claim)
+        // The first claim's outcome arrives late: refused, nothing changes.
+        #expect(try !l.record(first, .failed("554 from the old attempt", .permanent), now: now))
+        #expect(try l.item(key: "a")?.state == .sending)
+        #expect(try l.item(key: "a")?.lastError == nil)
+        // The live claim records.
+        #expect(try l.record(second, .sent(reply: "250 ok"), now: now))
+        #expect(try l.item(key: "a")?.state == .sent)
+        // And nothing records twice: the row has left `sending`.
+        #expect(try !l.record(second, .failed("late", .permanent), now: now))
+        #expect(try l.item(key: "a")?.state == .sent)
+    }
+
+    @Test func testAnOutcomeIsRecordedOnlyFromSending() throws {
+        let l = try ledger()
+        try enqueue(l, [item("queued"), item("done")])
+        let claimed = try l.claim(now: now, limit: 10)
+        let done = try #require(claimed.first { $0.key == "done" })
+        try l.record(done, .sent(reply: "250"), now: now)
+        try l.release(claimed.filter { $0.key == "queued" }, now: now)
+        for transition: LedgerTransition in [.sent(reply: "250"), .failed("x", .permanent), .retry(at: now, error: "x", .temporary), .expired("x", nil)] {
+            #expect(try !l.record(try #require(try l.item(key: "queued")), transition, now: now), "\(transition) from queued")
+            #expect(try !l.record(done, transition, now: now), "\(transition) from sent")
+        }
+        #expect(try l.item(key: "queued")?.state == .queued)
+        #expect(try l.item(key: "done")?.state == .sent)
+        // release with a claim that does not hold the row changes nothing either.
+        let fresh = try #require(try l.claim(now: now, limit: 1).first)
+        var stale = fresh
+        stale.claim = "someone-else"
+        try l.release([stale], now: now)
+        #expect(try l.item(key: "queued")?.state == .sending)
+    }
+
+    @Test func testFailureClassesAreRecordedAndCountedFromTheColumn() throws {
+        let l = try ledger()
+        try enqueue(l, [item("a"), item("b"), item("c"), item("d", deadline: now.addingTimeInterval(-1))])
+        let claimed = Dictionary(uniqueKeysWithValues: try l.claim(now: now.addingTimeInterval(-7200), limit: 10).map { ($0.key, $0) })
+        // The error texts say the opposite of their classes: only the column counts.
+        try l.record(try #require(claimed["a"]), .failed("user unknown (this is not a timeout)", .noSuchMailbox), now: now)
+        try l.record(try #require(claimed["b"]), .retry(at: now.addingTimeInterval(300), error: "550 5.1.1 look-alike", .timeout), now: now)
+        try l.record(try #require(claimed["c"]), .failed("certificate, tls, login", .permanent), now: now)
+        try l.release([try #require(claimed["d"])], now: now)
+        try l.expireOverdue(now: now)
+        #expect(try l.item(key: "a")?.failureClass == .noSuchMailbox)
+        #expect(try l.item(key: "b")?.failureClass == .timeout)
+        let metrics = try l.metrics(now: now)
+        #expect(metrics.problemsByClass == ["no_such_mailbox": 1, "timeout": 1, "permanent": 1, "expired": 1], "\(metrics.problemsByClass)")
+        #expect(metrics.prometheusText.contains("outreachd_problems{reason_class=\"no_such_mailbox\"} 1"))
+    }
+
+    @Test func testEnqueueHoldsTheCapUnderItsOwnTransaction() throws {
+        let l = try ledger()
+        let cap = try #require(FrequencyCap(count: 1, period: .hours(24)))
+        var second = item("b")
+        second.customerID = "C1"
+        var failed = item("c", state: .failed)
+        failed.lastError = "cannot render"
+        // What another instance queued a moment ago for the same customer holds the cap.
+        #expect(try l.enqueue([item("a")], cap: cap, now: now) == EnqueueReport(inserted: 1, queued: 1, heldByCap: 0))
+        #expect(try l.enqueue([second, failed], cap: cap, now: now) == EnqueueReport(inserted: 1, queued: 0, heldByCap: 1))
+        #expect(try l.item(key: "b") == nil, "held, to be planned again at the next tick")
+        #expect(try l.item(key: "c")?.state == .failed, "a failure is recorded whatever the cap")
+        // A day later the cap has room again.
+        #expect(try l.enqueue([second], cap: cap, now: now.addingTimeInterval(86_401)).queued == 1)
     }
 
     // MARK: Suppression list
@@ -206,7 +292,7 @@ import Testing
 
     @Test func testJournalModeIsWALAndSynchronousIsFull() throws {
         let l = try ledger()
-        try l.enqueue([item("a")])
+        try enqueue(l, [item("a")])
         var configuration = GRDB.Configuration()
         configuration.readonly = true
         let other = try DatabaseQueue(path: folder.file("state.db"), configuration: configuration)
@@ -227,22 +313,22 @@ import Testing
         for (i, seconds) in expected.enumerated() {
             let attempts = i + 1
             #expect(LedgerTransition.backoff(afterAttempt: attempts) == seconds, "attempt \(attempts)")
-            let t = LedgerTransition.after(.temporaryFailure("451 later"), attempts: attempts, now: now, deadline: now.addingTimeInterval(86_400))
-            #expect(t == .retry(at: now.addingTimeInterval(seconds), error: "451 later"), "attempt \(attempts): \(t)")
+            let t = LedgerTransition.after(.temporaryFailure("451 later", .temporary), attempts: attempts, now: now, deadline: now.addingTimeInterval(86_400))
+            #expect(t == .retry(at: now.addingTimeInterval(seconds), error: "451 later", .temporary), "attempt \(attempts): \(t)")
         }
     }
 
     @Test func testRetryAfterIsHonouredWhenLonger() {
         let far = now.addingTimeInterval(86_400)
-        #expect(LedgerTransition.after(.temporaryFailure("429", retryAfter: 900), attempts: 1, now: now, deadline: far)
-            == .retry(at: now.addingTimeInterval(900), error: "429"))
-        #expect(LedgerTransition.after(.temporaryFailure("429", retryAfter: 10), attempts: 1, now: now, deadline: far)
-            == .retry(at: now.addingTimeInterval(300), error: "429"))
+        #expect(LedgerTransition.after(.temporaryFailure("429", .temporary, retryAfter: 900), attempts: 1, now: now, deadline: far)
+            == .retry(at: now.addingTimeInterval(900), error: "429", .temporary))
+        #expect(LedgerTransition.after(.temporaryFailure("429", .temporary, retryAfter: 10), attempts: 1, now: now, deadline: far)
+            == .retry(at: now.addingTimeInterval(300), error: "429", .temporary))
     }
 
     @Test func testRetryBeyondTheDeadlineExpires() {
-        let t = LedgerTransition.after(.temporaryFailure("451 greylisted"), attempts: 3, now: now, deadline: now.addingTimeInterval(1199))
-        guard case .expired(let reason) = t else {
+        let t = LedgerTransition.after(.temporaryFailure("451 greylisted", .temporary), attempts: 3, now: now, deadline: now.addingTimeInterval(1199))
+        guard case .expired(let reason, .temporary?) = t else {
             Issue.record("\(t)")
             return
         }
@@ -250,16 +336,16 @@ import Testing
         #expect(reason.contains("max_lateness"))
         #expect(reason.contains("3 attempts"))
         // Exactly at the deadline is still in time.
-        #expect(LedgerTransition.after(.temporaryFailure("x"), attempts: 3, now: now, deadline: now.addingTimeInterval(1200))
-            == .retry(at: now.addingTimeInterval(1200), error: "x"))
+        #expect(LedgerTransition.after(.temporaryFailure("x", .temporary), attempts: 3, now: now, deadline: now.addingTimeInterval(1200))
+            == .retry(at: now.addingTimeInterval(1200), error: "x", .temporary))
     }
 
     @Test func testPermanentFailureFailsAndSuccessSends() {
         let deadline = now.addingTimeInterval(60)
-        #expect(LedgerTransition.after(.permanentFailure("550 5.1.1 no such user", suppress: true), attempts: 1, now: now, deadline: deadline)
-            == .failed("550 5.1.1 no such user"))
-        #expect(LedgerTransition.after(.permanentFailure("554 rejected"), attempts: 4, now: now, deadline: now.addingTimeInterval(-1))
-            == .failed("554 rejected"))
+        #expect(LedgerTransition.after(.permanentFailure("550 5.1.1 no such user", .noSuchMailbox), attempts: 1, now: now, deadline: deadline)
+            == .failed("550 5.1.1 no such user", .noSuchMailbox))
+        #expect(LedgerTransition.after(.permanentFailure("554 rejected", .permanent), attempts: 4, now: now, deadline: now.addingTimeInterval(-1))
+            == .failed("554 rejected", .permanent))
         #expect(LedgerTransition.after(.sent(reply: "250 ok"), attempts: 2, now: now, deadline: now.addingTimeInterval(-1)) == .sent(reply: "250 ok"))
     }
 }

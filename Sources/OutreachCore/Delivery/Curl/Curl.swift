@@ -21,24 +21,20 @@ final class Curl {
 
         var ok: Bool { code == CURLE_OK }
 
-        /// Why a transfer failed, in terms channels decide on.
-        enum Failure {
-            /// The server was not reached or the connection broke or timed out.
-            case connection
-            /// Login refused, or TLS could not be set up or verified: the operator's to fix.
-            case setup
-            /// The server answered with an error reply (see ``Response/responseCode``).
-            case reply
-        }
-
-        var failure: Failure? {
+        /// The class of a transfer that failed without an error reply from the server: it was not
+        /// reached, timed out, or TLS or the login failed. `nil` when it succeeded or the server
+        /// answered with an error reply (``responseCode`` 400 or more), which the channel judges.
+        var transportFailure: FailureClass? {
             switch code {
             case CURLE_OK: return nil
-            case CURLE_LOGIN_DENIED, CURLE_USE_SSL_FAILED, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR,
-                 CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
-                return .setup
+            case CURLE_OPERATION_TIMEDOUT: return .timeout
+            case CURLE_LOGIN_DENIED: return .auth
+            case CURLE_USE_SSL_FAILED, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CACERT_BADFILE,
+                 CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED,
+                 CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
+                return .tls
             default:
-                return responseCode >= 400 ? .reply : .connection
+                return responseCode >= 400 ? nil : .network
             }
         }
 
