@@ -10,10 +10,10 @@ public enum TemplateVariables {
         var names = Set(customer + Self.rule)
         names.formUnion(configuration.company.keys.map { "company.\($0)" })
         if configuration.templates.unsubscribeURL != nil { names.insert("unsubscribe_url") }
-        switch rule.kind {
-        case .postPurchase, .inactive: names.formUnion(purchase)
-        case .unresolvedTicket, .satisfactionSurvey: names.formUnion(ticket)
-        case .birthday: break
+        switch type(of: rule.kind).about {
+        case .purchase: names.formUnion(purchase)
+        case .ticket: names.formUnion(ticket)
+        case .customer: break
         }
         return names
     }
