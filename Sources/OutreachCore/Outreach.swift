@@ -9,7 +9,6 @@ public struct Outreach: Sendable {
     public var templates: TemplateSet
     public var store: any CustomerStore
     public var ledger: any LedgerReader
-    public var rules: [any Rule]
     /// Set when the ledger is missing or empty and was read as empty (read-only commands only).
     public var ledgerNotice: String?
 
@@ -18,7 +17,6 @@ public struct Outreach: Sendable {
         self.templates = templates
         self.store = store
         self.ledger = ledger
-        self.rules = configuration.rules.map { $0.makeRule() }
     }
 
     /// Loads configuration and templates and checks every rule's templates; no database is opened.
@@ -114,11 +112,10 @@ public struct Outreach: Sendable {
         let context = RuleContext(store: store, defaultZone: configuration.schedule.timezone)
         var candidates: [Planner.Candidate] = []
         var unreadable: [UnreadableRow] = []
-        for rule in rules {
-            let config = rule.configuration
+        for config in configuration.rules {
             guard let channel = configuration.channels[config.channel] else { continue }
             let start = now.addingTimeInterval(-(config.maxLateness.timeInterval + lookback.timeInterval))
-            let yield = try rule.occurrences(dueIn: start...now.addingTimeInterval(horizon.timeInterval), customerID: customerID, context: context)
+            let yield = try config.occurrences(dueIn: start...now.addingTimeInterval(horizon.timeInterval), customerID: customerID, context: context)
             candidates += yield.occurrences.map { Planner.Candidate(occurrence: $0, channel: channel, recipient: Self.recipient($0.customer, channel: channel)) }
             plan.skipped += yield.skipped
             unreadable += yield.unreadable

@@ -226,6 +226,27 @@ import Testing
         #expect(checkIn.contains("waits until"), "\(checkIn)")
     }
 
+    /// Each kind's reason, word for word: the demo's C004 has no birthday, no ticket, a small
+    /// purchase and little spend, so no rule finds anything.
+    @Test func testExplainSaysWhatEachKindOfRuleMisses() throws {
+        let demo = try CLIDemo()
+        let result = try demo.run("explain", "--customer", "C004", "--at", CLIDemo.now)
+        #expect(result.status == 0, "\(result)")
+        let range = "nothing due between 2026-09-17T12:00:00+02:00 and 2027-12-28T11:00:00+01:00: "
+        let expected = [
+            "birthday (birthday": "nothing due between 2026-09-23T12:00:00+02:00 and 2027-12-28T11:00:00+01:00: no birthday on file",
+            "ticket_follow_up (unresolved_ticket": range + "no open or pending ticket quiet for 2d in this range",
+            "satisfaction (satisfaction_survey": range + "no ticket solved 3d before a time in this range",
+            "check_in (post_purchase": range + "no purchase of at least 50 whose check-in (14d later) falls in this range",
+            "we_miss_you (inactive": range + "no last purchase 90d before a time in this range (tier gold, min_spend 100,000)",
+        ]
+        let sections = result.stdout.components(separatedBy: "\n\n")
+        for (header, line) in expected {
+            let section = try #require(sections.first { $0.hasPrefix(header) }, "no section \(header): \(result.stdout)")
+            #expect(section.split(separator: "\n").last.map(String.init) == "  " + line, "\(section)")
+        }
+    }
+
     @Test func testExplainShowsWhyBrokenRowsAndOptOutsGetNothing() throws {
         let demo = try CLIDemo()
         let optedOut = try demo.run("explain", "--customer", "C011", "--at", CLIDemo.now)

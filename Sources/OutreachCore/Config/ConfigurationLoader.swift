@@ -157,35 +157,15 @@ public enum ConfigurationLoader {
                 t.error("template", "rule \"\(name ?? "?")\" names template \"\(template)\", but \(Paths.resolve(template + ".txt", relativeTo: templatesFolder)) does not exist")
             }
         }
-        var kind: RuleConfiguration.Kind?
-        switch kindName {
-        case "birthday":
-            kind = .birthday(feb29: t.choice("feb29", RuleConfiguration.Feb29Policy.self) ?? .feb28)
-        case "post_purchase":
-            // Every key is read whatever else is wrong, so a bad `after` does not make the others "unknown".
-            let after = t.timeSpan("after", in: ConfigurationLimits.after, required: true)
-            let minAmount = t.double("min_amount", in: ConfigurationLimits.amount)
-            let skip = t.bool("skip_if_open_ticket") ?? false
-            if let after { kind = .postPurchase(after: after, minAmount: minAmount, skipIfOpenTicket: skip) }
-        case "unresolved_ticket":
-            let after = t.timeSpan("after", in: ConfigurationLimits.after, required: true)
-            let every = t.timeSpan("repeat_every", in: ConfigurationLimits.repeatEvery)
-            let repeats = t.int("max_repeats", in: ConfigurationLimits.maxRepeats) ?? 0
-            // Only when repeat_every is absent: a repeat_every that is there but wrong has its own error.
-            if repeats > 0, !t.has("repeat_every") { t.error("max_repeats", "max_repeats needs repeat_every (the time between two follow-ups)") }
-            if let after { kind = .unresolvedTicket(after: after, repeatEvery: every, maxRepeats: every == nil ? 0 : repeats) }
-        case "satisfaction_survey":
-            if let after = t.timeSpan("after", in: ConfigurationLimits.after, required: true) { kind = .satisfactionSurvey(after: after) }
-        case "inactive":
-            let tier = t.string("tier"), spend = t.double("min_spend", in: ConfigurationLimits.amount)
-            if !t.has("tier"), !t.has("min_spend") { t.error("kind", "an inactive rule needs tier or min_spend (or both)") }
-            if let after = t.timeSpan("after", in: ConfigurationLimits.after, required: true), tier != nil || spend != nil {
-                kind = .inactive(tier: tier, minSpend: spend, after: after)
+        var kind: (any RuleKind)?
+        if let kindName {
+            if let type = RuleConfiguration.kinds.first(where: { $0.name == kindName }) {
+                kind = type.read(t)
+            } else {
+                t.error("kind", "unknown rule kind \"\(kindName)\" (one of: \(RuleConfiguration.kindNames.joined(separator: ", ")))")
+                t.abandon()
             }
-        case let other?:
-            t.error("kind", "unknown rule kind \"\(other)\" (one of: \(RuleConfiguration.Kind.names.joined(separator: ", ")))")
-            t.abandon()
-        case nil:
+        } else {
             // No kind (reported as missing or mistyped): its keys cannot be told from unknown ones.
             t.abandon()
         }

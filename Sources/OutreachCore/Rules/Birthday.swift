@@ -27,7 +27,7 @@ public struct Birthday: Sendable, Hashable {
     }
 
     /// The day it is kept in `year`: 29 February moves to 28 February or 1 March outside leap years.
-    public func date(in year: Int, feb29: RuleConfiguration.Feb29Policy) -> CivilDate {
+    public func date(in year: Int, feb29: BirthdayRule.Feb29Policy) -> CivilDate {
         if let date = CivilDate(year: year, month: month, day: day) { return date }
         return feb29 == .feb28 ? CivilDate(year: year, month: 2, day: 28)! : CivilDate(year: year, month: 3, day: 1)!
     }

@@ -1,13 +1,28 @@
 import Foundation
 
 /// Due on the customer's birthday in their zone, at `send_at` (local midnight when unset).
-public struct BirthdayRule: Rule {
-    public let configuration: RuleConfiguration
+public struct BirthdayRule: RuleKind {
+    /// How a 29 February birthday is kept in other years. Defaults to `feb28`.
+    public enum Feb29Policy: String, Sendable, Hashable, CaseIterable {
+        case feb28, mar1
+    }
 
-    public init(configuration: RuleConfiguration) { self.configuration = configuration }
+    public static let name = "birthday"
+    public static let about = Occurrence.About.customer
+    /// A greeting days late is no greeting: one day.
+    public static let defaultMaxLateness = TimeSpan.days(1)
 
-    public func occurrences(dueIn window: ClosedRange<Date>, customerID: String?, context: RuleContext) throws -> RuleYield {
-        guard case .birthday(let feb29) = configuration.kind else { return RuleYield() }
+    /// `feb29`: where a 29 February birthday is kept in other years.
+    public var feb29: Feb29Policy
+
+    public init(feb29: Feb29Policy = .feb28) { self.feb29 = feb29 }
+
+    public func whyNothingDue(for customer: Customer) -> String {
+        (customer.birthday ?? "").isEmpty ? "no birthday on file" : "the birthday falls outside this range"
+    }
+
+    public func occurrences(of configuration: RuleConfiguration, dueIn window: ClosedRange<Date>, customerID: String?,
+                            context: RuleContext) throws -> RuleYield {
         var yield = RuleYield()
         let monthDays = customerID == nil ? Self.monthDays(around: window) : nil
         let candidates = try context.store.customers(birthdayMonthDays: monthDays, customerID: customerID)
@@ -32,7 +47,7 @@ public struct BirthdayRule: Rule {
                 let day = birthday.date(in: year, feb29: feb29)
                 let due = LocalTime.instant(day, configuration.sendAt ?? .midnight, in: zone)
                 guard window.contains(due) else { continue }
-                yield.occurrences.append(Occurrence(key: "birthday:\(customer.id):\(year)", rule: configuration,
+                yield.occurrences.append(Occurrence(key: "\(Self.name):\(customer.id):\(year)", rule: configuration,
                                                     customer: customer, zone: zone, due: due, subject: .customer))
             }
         }
@@ -56,5 +71,11 @@ public struct BirthdayRule: Rule {
         }
         if days.contains("02-28") || days.contains("03-01") { days.insert("02-29") }
         return days
+    }
+}
+
+extension BirthdayRule: ConfigurableRuleKind {
+    static func read(_ table: TableReader) -> Self? {
+        Self(feb29: table.choice("feb29", Feb29Policy.self) ?? .feb28)
     }
 }

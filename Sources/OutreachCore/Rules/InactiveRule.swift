@@ -2,13 +2,30 @@ import Foundation
 
 /// Due `after` a customer's last purchase, for customers of `tier` or with lifetime spend of at
 /// least `min_spend`. A new purchase makes a new last purchase, and so a new key.
-public struct InactiveRule: Rule {
-    public let configuration: RuleConfiguration
+public struct InactiveRule: RuleKind {
+    public static let name = "inactive"
+    public static let about = Occurrence.About.purchase
 
-    public init(configuration: RuleConfiguration) { self.configuration = configuration }
+    /// `tier`: customers of this tier qualify whatever they spent.
+    public var tier: String?
+    /// `min_spend`: customers with at least this lifetime spend qualify. The config needs `tier` or `min_spend`.
+    public var minSpend: Double?
+    /// `after`: the wait from the last purchase.
+    public var after: TimeSpan
 
-    public func occurrences(dueIn window: ClosedRange<Date>, customerID: String?, context: RuleContext) throws -> RuleYield {
-        guard case .inactive(let tier, let minSpend, let after) = configuration.kind else { return RuleYield() }
+    public init(tier: String?, minSpend: Double?, after: TimeSpan) {
+        self.tier = tier
+        self.minSpend = minSpend
+        self.after = after
+    }
+
+    public func whyNothingDue(for customer: Customer) -> String {
+        // Says " (, min_spend …)" when there is no tier; kept as `explain` has always printed it.
+        "no last purchase \(after) before a time in this range\(tier.map { " (tier \($0)" } ?? " (")\(minSpend.map { ", min_spend \(ReadableAmount($0)))" } ?? ")")"
+    }
+
+    public func occurrences(of configuration: RuleConfiguration, dueIn window: ClosedRange<Date>, customerID: String?,
+                            context: RuleContext) throws -> RuleYield {
         var yield = RuleYield()
         // Two purchases at the same instant can both be "latest": keep one per customer, deterministically.
         var latest: [String: (Purchase, Date)] = [:]
@@ -43,9 +60,18 @@ public struct InactiveRule: Rule {
             }
             let due = configuration.due(after: at, wait: after, in: zone)
             guard window.contains(due) else { continue }
-            yield.occurrences.append(Occurrence(key: "inactive:\(id):\(purchase.id)", rule: configuration, customer: customer, zone: zone,
+            yield.occurrences.append(Occurrence(key: "\(Self.name):\(id):\(purchase.id)", rule: configuration, customer: customer, zone: zone,
                                                 due: due, subject: .purchase(purchase)))
         }
         return yield
+    }
+}
+
+extension InactiveRule: ConfigurableRuleKind {
+    static func read(_ table: TableReader) -> Self? {
+        let tier = table.string("tier"), spend = table.double("min_spend", in: ConfigurationLimits.amount)
+        if !table.has("tier"), !table.has("min_spend") { table.error("kind", "an inactive rule needs tier or min_spend (or both)") }
+        guard let after = table.timeSpan("after", in: ConfigurationLimits.after, required: true), tier != nil || spend != nil else { return nil }
+        return Self(tier: tier, minSpend: spend, after: after)
     }
 }

@@ -11,6 +11,21 @@ public struct Occurrence: Sendable {
         case purchase(Purchase)
         /// `followUp` counts from 1: the first follow-up, the second, …
         case ticket(Ticket, followUp: Int)
+
+        /// Which kind of row it is, as a rule kind declares it in ``RuleKind/about``.
+        public var about: About {
+            switch self {
+            case .customer: return .customer
+            case .purchase: return .purchase
+            case .ticket: return .ticket
+            }
+        }
+    }
+
+    /// What a rule kind's occurrences are about: the customer alone, a purchase or a ticket. It
+    /// decides which variables (`purchase.*`, `ticket.*`) the kind's templates may use.
+    public enum About: Sendable, Hashable, CaseIterable {
+        case customer, purchase, ticket
     }
 
     /// The dedupe key (`birthday:C1:2026`); delivered at most once, ever.

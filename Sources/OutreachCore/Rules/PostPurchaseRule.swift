@@ -2,13 +2,29 @@ import Foundation
 
 /// Due `after` a purchase of at least `min_amount`; held while the customer has an open ticket
 /// when `skip_if_open_ticket` is set.
-public struct PostPurchaseRule: Rule {
-    public let configuration: RuleConfiguration
+public struct PostPurchaseRule: RuleKind {
+    public static let name = "post_purchase"
+    public static let about = Occurrence.About.purchase
 
-    public init(configuration: RuleConfiguration) { self.configuration = configuration }
+    /// `after`: the wait from the purchase.
+    public var after: TimeSpan
+    /// `min_amount`. Defaults to none (every purchase).
+    public var minAmount: Double?
+    /// `skip_if_open_ticket`. Defaults to false.
+    public var skipIfOpenTicket: Bool
 
-    public func occurrences(dueIn window: ClosedRange<Date>, customerID: String?, context: RuleContext) throws -> RuleYield {
-        guard case .postPurchase(let after, let minAmount, let skipIfOpenTicket) = configuration.kind else { return RuleYield() }
+    public init(after: TimeSpan, minAmount: Double? = nil, skipIfOpenTicket: Bool = false) {
+        self.after = after
+        self.minAmount = minAmount
+        self.skipIfOpenTicket = skipIfOpenTicket
+    }
+
+    public func whyNothingDue(for customer: Customer) -> String {
+        "no purchase\(minAmount.map { " of at least \(ReadableAmount($0))" } ?? "") whose check-in (\(after) later) falls in this range"
+    }
+
+    public func occurrences(of configuration: RuleConfiguration, dueIn window: ClosedRange<Date>, customerID: String?,
+                            context: RuleContext) throws -> RuleYield {
         var yield = RuleYield()
         let found = try context.store.purchases(madeIn: configuration.eventRange(for: window, wait: after), customerID: customerID)
         var purchases = found.rows
@@ -35,9 +51,19 @@ public struct PostPurchaseRule: Rule {
             } else if let unknown = unknownTickets[customer.id]?.first {
                 hold = "the customer's ticket \(unknown.id ?? "without an id") may be open: \(unknown.column) \(unknown.problem.explanation) (skip_if_open_ticket)"
             }
-            yield.occurrences.append(Occurrence(key: "post_purchase:\(purchase.id)", rule: configuration, customer: customer, zone: zone,
+            yield.occurrences.append(Occurrence(key: "\(Self.name):\(purchase.id)", rule: configuration, customer: customer, zone: zone,
                                                 due: due, subject: .purchase(purchase), hold: hold))
         }
         return yield
+    }
+}
+
+extension PostPurchaseRule: ConfigurableRuleKind {
+    static func read(_ table: TableReader) -> Self? {
+        let after = table.timeSpan("after", in: ConfigurationLimits.after, required: true)
+        let minAmount = table.double("min_amount", in: ConfigurationLimits.amount)
+        let skip = table.bool("skip_if_open_ticket") ?? false
+        guard let after else { return nil }
+        return Self(after: after, minAmount: minAmount, skipIfOpenTicket: skip)
     }
 }

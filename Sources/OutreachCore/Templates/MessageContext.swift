@@ -1,36 +1,27 @@
 import Foundation
 
-/// The values a template is rendered with, formatted for the customer's language and zone.
-enum MessageContext {
-    static func values(for occurrence: Occurrence, configuration: Configuration) -> [String: Any] {
-        let customer = occurrence.customer
-        let locale = customer.locale ?? configuration.schedule.defaultLocale
-        let formatting = LocaleTag.formattingLocale(locale)
-        var values: [String: Any] = [:]
-        var c: [String: Any] = ["id": customer.id, "name": customer.name, "first_name": LocaleTag.firstName(of: customer.name, locale: locale), "locale": locale]
-        c["email"] = customer.email
-        c["phone"] = customer.phone
-        values["customer"] = c
-        values["rule"] = ["name": occurrence.rule.name, "kind": occurrence.rule.kind.name]
-        values["company"] = configuration.company
-        values["unsubscribe_url"] = configuration.templates.unsubscribeURL(customerID: customer.id, key: occurrence.key)
-        switch occurrence.subject {
-        case .customer:
-            break
-        case .purchase(let p):
-            var purchase: [String: Any] = ["id": p.id]
-            purchase["item"] = p.item
-            purchase["currency"] = p.currency
-            purchase["amount"] = p.amount.map { formatAmount($0, currency: p.currency, locale: formatting) }
-            purchase["purchased_at"] = Timestamp.parse(p.purchasedAt).map { formatDate($0, zone: occurrence.zone, locale: formatting) }
-            values["purchase"] = purchase
-        case .ticket(let t, let followUp):
-            var ticket: [String: Any] = ["id": t.id, "status": t.status, "follow_up": String(followUp)]
-            ticket["subject"] = t.subject
-            ticket["opened_at"] = Timestamp.parse(t.openedAt).map { formatDate($0, zone: occurrence.zone, locale: formatting) }
-            values["ticket"] = ticket
-        }
-        return values
+/// What one message's values are formatted for: the customer's language and zone.
+struct MessageContext: Sendable {
+    /// The customer's locale, or the default one (BCP 47).
+    let locale: String
+    /// The zone dates are shown in (the occurrence's: the customer's, or the default).
+    let zone: TimeZone
+    /// `locale` as dates and amounts are formatted in.
+    let formatting: Locale
+
+    init(locale: String, zone: TimeZone) {
+        self.locale = locale
+        self.zone = zone
+        self.formatting = LocaleTag.formattingLocale(locale)
+    }
+
+    /// A stored timestamp as a long date; `nil` when it is not one.
+    func date(_ stored: String) -> String? {
+        Timestamp.parse(stored).map { Self.formatDate($0, zone: zone, locale: formatting) }
+    }
+
+    func amount(_ amount: Double, currency: String?) -> String {
+        Self.formatAmount(amount, currency: currency, locale: formatting)
     }
 
     /// A long date in the locale's own calendar (Thai: Buddhist era).

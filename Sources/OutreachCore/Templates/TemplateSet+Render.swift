@@ -11,7 +11,7 @@ extension TemplateSet {
         guard let template = template(occurrence.rule.template, locale: locale) else {
             throw RenderError("no template \(occurrence.rule.template).txt in \(folder)")
         }
-        let values = MessageContext.values(for: occurrence, configuration: configuration)
+        let values = TemplateVariables.values(for: occurrence, configuration: configuration)
         let missing = template.required.filter {
             let v = MessageContext.value($0, in: values)
             return v == nil || (v as? String)?.isEmpty == true

@@ -69,17 +69,6 @@ struct ExplainCommand: ParsableCommand {
     /// What the rule needs that this customer lacks.
     static func why(_ rule: RuleConfiguration, _ customer: Customer?) -> String {
         guard let customer else { return "the customer's store row cannot be used (see above)" }
-        switch rule.kind {
-        case .birthday:
-            return (customer.birthday ?? "").isEmpty ? "no birthday on file" : "the birthday falls outside this range"
-        case .postPurchase(let after, let min, _):
-            return "no purchase\(min.map { " of at least \(ReadableAmount($0))" } ?? "") whose check-in (\(after) later) falls in this range"
-        case .unresolvedTicket(let after, _, _):
-            return "no open or pending ticket quiet for \(after) in this range"
-        case .satisfactionSurvey(let after):
-            return "no ticket solved \(after) before a time in this range"
-        case .inactive(let tier, let minSpend, let after):
-            return "no last purchase \(after) before a time in this range\(tier.map { " (tier \($0)" } ?? " (")\(minSpend.map { ", min_spend \(ReadableAmount($0)))" } ?? ")")"
-        }
+        return rule.kind.whyNothingDue(for: customer)
     }
 }

@@ -159,7 +159,7 @@ import Testing
         #expect(c.schedule.interval == .hours(24))
         #expect(c.schedule.drainTimeout == .hours(1))
         #expect(c.channels["spool"]?.ratePerSecond == 1.0 / 60)
-        #expect(c.rules.first { $0.name == "ticket_follow_up" }?.kind == .unresolvedTicket(after: .days(3660), repeatEvery: .days(366), maxRepeats: 100))
+        #expect(c.rules.first { $0.name == "ticket_follow_up" }?.kind as? UnresolvedTicketRule == UnresolvedTicketRule(after: .days(3660), repeatEvery: .days(366), maxRepeats: 100))
     }
 
     // MARK: Times of day, windows and caps

@@ -6,8 +6,8 @@ import Testing
 @Suite struct PlannerTests {
     static let window = SendWindow(parsing: "09:00-20:00")!
     static let cap = FrequencyCap(parsing: "1/24h")!
-    static let postPurchase = RuleConfiguration.Kind.postPurchase(after: .days(14), minAmount: nil, skipIfOpenTicket: false)
-    static let birthday = RuleConfiguration.Kind.birthday(feb29: .feb28)
+    static let postPurchase = PostPurchaseRule(after: .days(14), minAmount: nil, skipIfOpenTicket: false)
+    static let birthday = BirthdayRule(feb29: .feb28)
 
     let planner = Planner(sendWindow: PlannerTests.window, cap: PlannerTests.cap)
 
@@ -15,7 +15,7 @@ import Testing
         Customer(id: id, name: "Anna Kovács", email: email, locale: "hu", timezone: timezone, optedOut: optedOut)
     }
 
-    static func occurrence(_ key: String, customer: Customer = customer(), due: Date, kind: RuleConfiguration.Kind = postPurchase,
+    static func occurrence(_ key: String, customer: Customer = customer(), due: Date, kind: any RuleKind = postPurchase,
                            priority: Int = 0, maxLateness: TimeSpan? = nil, hold: String? = nil) -> Occurrence {
         let rule = makeRule(key.components(separatedBy: ":").first ?? "rule", kind, priority: priority, maxLateness: maxLateness)
         return Occurrence(key: key, rule: rule, customer: customer, zone: zone(customer.timezone ?? "Europe/Budapest"), due: due,

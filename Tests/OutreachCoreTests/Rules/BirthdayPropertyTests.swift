@@ -74,7 +74,7 @@ private struct WindowKey: Hashable {
 
     /// Every day of 2024–2030 as (birthday, its text, year, the civil day it is kept on); plus 29 February in
     /// non-leap years, kept on 28 February or 1 March by `feb29`.
-    static func birthdays(feb29: RuleConfiguration.Feb29Policy) -> [(birthday: Birthday?, raw: String, year: Int, kept: CivilDate)] {
+    static func birthdays(feb29: BirthdayRule.Feb29Policy) -> [(birthday: Birthday?, raw: String, year: Int, kept: CivilDate)] {
         var result: [(Birthday?, String, Int, CivilDate)] = []
         var d = CivilDate(year: years.lowerBound, month: 1, day: 1)!
         let end = CivilDate(year: years.upperBound, month: 12, day: 31)!
@@ -103,10 +103,10 @@ private struct WindowKey: Hashable {
     }
 
     /// Checks every zone and every day of 2024–2030 for one `send_at`.
-    static func checkEveryZone(sendAt: String, feb29: RuleConfiguration.Feb29Policy, checkMonthDays: Bool) -> Report {
+    static func checkEveryZone(sendAt: String, feb29: BirthdayRule.Feb29Policy, checkMonthDays: Bool) -> Report {
         let time = TimeOfDay(parsing: sendAt)!
         let days = birthdays(feb29: feb29)
-        let lateness = RuleConfiguration(name: "b", kind: .birthday(feb29: feb29), channel: "email", template: "b").maxLateness.timeInterval
+        let lateness = RuleConfiguration(name: "b", kind: BirthdayRule(feb29: feb29), channel: "email", template: "b").maxLateness.timeInterval
         var report = Report()
         var monthDayMemo: [WindowKey: Set<String>] = [:]
         func monthDays(_ lower: Date, _ upper: Date) -> Set<String> {
@@ -209,7 +209,7 @@ private struct WindowKey: Hashable {
 
     /// Evaluates `rule` over consecutive `step`-long windows from `start` to `end` and compares the keys
     /// found with the keys the offset model expects due in that span: each exactly once, at the expected instant.
-    static func tile(rule: RuleConfiguration, store: SQLiteCustomerStore, customers: [Customer], feb29: RuleConfiguration.Feb29Policy,
+    static func tile(rule: RuleConfiguration, store: SQLiteCustomerStore, customers: [Customer], feb29: BirthdayRule.Feb29Policy,
                      start: Date, end: Date, step: TimeInterval) throws -> Set<String> {
         let time = rule.sendAt ?? .midnight
         var expected: [String: Date] = [:]
@@ -229,10 +229,9 @@ private struct WindowKey: Hashable {
         var failures: Set<String> = []
         var lower = start
         let context = RuleContext(store: store, defaultZone: zone("UTC"))
-        let birthdayRule = rule.makeRule()
         while lower < end {
             let upper = min(lower.addingTimeInterval(step), end).addingTimeInterval(-0.001)  // [lower, next lower)
-            let yield = try birthdayRule.occurrences(dueIn: lower...upper, customerID: nil, context: context)
+            let yield = try rule.occurrences(dueIn: lower...upper, customerID: nil, context: context)
             for s in yield.skipped { failures.insert("skipped: \(s)") }
             for o in yield.occurrences {
                 found[o.key, default: []].append(o.due)
@@ -266,7 +265,7 @@ private struct WindowKey: Hashable {
             }
         }
         let store = try makeStore(in: folder, customers: customers)
-        let rule = makeRule("birthday", .birthday(feb29: .feb28), sendAt: "02:30")
+        let rule = makeRule("birthday", BirthdayRule(feb29: .feb28), sendAt: "02:30")
         let failures = try Self.tile(rule: rule, store: store, customers: customers, feb29: .feb28,
                                      start: at("2024-01-01T00:00:00Z"), end: at("2031-01-01T00:00:00Z"), step: 6 * 3600)
         #expect(failures.isEmpty, "\(failures.count) failures, e.g. \(failures.sorted().prefix(20))")
@@ -283,7 +282,7 @@ private struct WindowKey: Hashable {
             }
         }
         let store = try makeStore(in: folder, customers: customers)
-        let rule = makeRule("birthday", .birthday(feb29: .mar1), sendAt: "02:30")
+        let rule = makeRule("birthday", BirthdayRule(feb29: .mar1), sendAt: "02:30")
         let failures = try Self.tile(rule: rule, store: store, customers: customers, feb29: .mar1,
                                      start: at("2024-01-01T00:00:00Z"), end: at("2031-01-01T00:00:00Z"), step: 6 * 3600)
         #expect(failures.isEmpty, "\(failures.count) failures, e.g. \(failures.sorted().prefix(20))")

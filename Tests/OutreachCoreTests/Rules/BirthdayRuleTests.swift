@@ -5,7 +5,7 @@ import Testing
 
 /// The birthday rule against a real SQLite store, with explicit windows of due times.
 @Suite struct BirthdayRuleTests {
-    let rule = makeRule("birthday", .birthday(feb29: .feb28), sendAt: "09:00")
+    let rule = makeRule("birthday", BirthdayRule(feb29: .feb28), sendAt: "09:00")
 
     func customer(_ id: String, birthday: String?, timezone: String? = nil) -> Customer {
         Customer(id: id, name: "Customer \(id)", email: "\(id.lowercased())@example.com", timezone: timezone, birthday: birthday)
@@ -43,7 +43,7 @@ import Testing
     @Test func testSameUTCInstantIsADifferentLocalDateEachSideOfTheDateLine() throws {
         let folder = TemporaryFolder()
         // Midnight local (no send_at) so the due instant is where the local date begins.
-        let midnight = makeRule("birthday", .birthday(feb29: .feb28))
+        let midnight = makeRule("birthday", BirthdayRule(feb29: .feb28))
         let store = try makeStore(in: folder, customers: [
             customer("K24", birthday: "--11-24", timezone: "Pacific/Kiritimati"),
             customer("K23", birthday: "--11-23", timezone: "Pacific/Kiritimati"),
@@ -79,7 +79,7 @@ import Testing
     @Test func testSpringGapMovesSendAtForwardByTheGap() throws {
         let folder = TemporaryFolder()
         let store = try makeStore(in: folder, customers: [customer("S", birthday: "1975-03-29", timezone: "Europe/Budapest")])
-        let early = makeRule("birthday", .birthday(feb29: .feb28), sendAt: "02:30")
+        let early = makeRule("birthday", BirthdayRule(feb29: .feb28), sendAt: "02:30")
         // 2026-03-29: 02:00 CET → 03:00 CEST; 02:30 does not exist and means 03:30 CEST (01:30Z).
         let y = try occurrences(early, store, from: at("2026-03-28T00:00:00Z"), to: at("2026-03-30T00:00:00Z"))
         #expect(dues(y) == ["birthday:S:2026": at("2026-03-29T03:30:00+02:00")])
@@ -94,7 +94,7 @@ import Testing
     @Test func testAutumnOverlapMeansTheFirstOccurrenceOnly() throws {
         let folder = TemporaryFolder()
         let store = try makeStore(in: folder, customers: [customer("A", birthday: "1975-10-25", timezone: "Europe/Budapest")])
-        let early = makeRule("birthday", .birthday(feb29: .feb28), sendAt: "02:30")
+        let early = makeRule("birthday", BirthdayRule(feb29: .feb28), sendAt: "02:30")
         // 2026-10-25: 03:00 CEST → 02:00 CET; 02:30 happens at 00:30Z and again at 01:30Z. Only the first.
         let y = try occurrences(early, store, from: at("2026-10-24T00:00:00Z"), to: at("2026-10-26T00:00:00Z"))
         #expect(dues(y) == ["birthday:A:2026": at("2026-10-25T02:30:00+02:00")])
@@ -106,7 +106,7 @@ import Testing
         let folder = TemporaryFolder()
         // 31 March is the EU spring change day in 2024 and 2030.
         let store = try makeStore(in: folder, customers: [customer("D", birthday: "--03-31", timezone: "Europe/Berlin")])
-        let early = makeRule("birthday", .birthday(feb29: .feb28), sendAt: "02:30")
+        let early = makeRule("birthday", BirthdayRule(feb29: .feb28), sendAt: "02:30")
         let y2024 = try occurrences(early, store, from: at("2024-03-30T00:00:00Z"), to: at("2024-04-01T00:00:00Z"))
         #expect(dues(y2024) == ["birthday:D:2024": at("2024-03-31T03:30:00+02:00")])
         let y2025 = try occurrences(early, store, from: at("2025-03-30T00:00:00Z"), to: at("2025-04-01T00:00:00Z"))
@@ -118,8 +118,8 @@ import Testing
     @Test func testLeapDayBirthdayIsDueOnLeapDayInALeapYear() throws {
         let folder = TemporaryFolder()
         let store = try makeStore(in: folder, customers: [customer("L", birthday: "1988-02-29", timezone: "Europe/Budapest")])
-        for policy in RuleConfiguration.Feb29Policy.allCases {
-            let r = makeRule("birthday", .birthday(feb29: policy), sendAt: "09:00")
+        for policy in BirthdayRule.Feb29Policy.allCases {
+            let r = makeRule("birthday", BirthdayRule(feb29: policy), sendAt: "09:00")
             let y = try occurrences(r, store, from: at("2028-02-27T00:00:00Z"), to: at("2028-03-02T00:00:00Z"))
             #expect(dues(y) == ["birthday:L:2028": at("2028-02-29T09:00:00+01:00")], "\(policy)")
         }
@@ -135,7 +135,7 @@ import Testing
     @Test func testLeapDayBirthdayIsKeptOnMarch1WithMar1Policy() throws {
         let folder = TemporaryFolder()
         let store = try makeStore(in: folder, customers: [customer("L", birthday: "--02-29", timezone: "Europe/Budapest")])
-        let mar1 = makeRule("birthday", .birthday(feb29: .mar1), sendAt: "09:00")
+        let mar1 = makeRule("birthday", BirthdayRule(feb29: .mar1), sendAt: "09:00")
         let y = try occurrences(mar1, store, from: at("2027-02-26T00:00:00Z"), to: at("2027-03-03T00:00:00Z"))
         #expect(dues(y) == ["birthday:L:2027": at("2027-03-01T09:00:00+01:00")])
         // A narrow window on 1 March alone finds it (the month-day query must ask for 02-29 then).

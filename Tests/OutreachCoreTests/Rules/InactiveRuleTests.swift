@@ -6,7 +6,7 @@ import Testing
 /// The inactive rule against a real SQLite store, with explicit windows of due times.
 @Suite struct InactiveRuleTests {
     /// Gold customers, or anyone who has spent at least 1000, 90 days after their last purchase.
-    let rule = makeRule("inactive", .inactive(tier: "gold", minSpend: 1000, after: .days(90)))
+    let rule = makeRule("inactive", InactiveRule(tier: "gold", minSpend: 1000, after: .days(90)))
 
     func customer(_ id: String, tier: String? = nil) -> Customer {
         Customer(id: id, name: "Customer \(id)", email: "\(id.lowercased())@example.com", timezone: "Europe/Budapest", tier: tier)
@@ -96,8 +96,8 @@ import Testing
         let folder = TemporaryFolder()
         let store = try makeStore(in: folder, customers: [customer("G", tier: "gold"), customer("R", tier: nil)],
                                   purchases: [purchase("G1", "G", "2026-01-01T10:00:00Z", 5), purchase("R1", "R", "2026-01-01T10:00:00Z", 5000)])
-        let tierOnly = makeRule("inactive", .inactive(tier: "gold", minSpend: nil, after: .days(90)))
-        let spendOnly = makeRule("inactive", .inactive(tier: nil, minSpend: 1000, after: .days(90)))
+        let tierOnly = makeRule("inactive", InactiveRule(tier: "gold", minSpend: nil, after: .days(90)))
+        let spendOnly = makeRule("inactive", InactiveRule(tier: nil, minSpend: 1000, after: .days(90)))
         let window = (due.addingTimeInterval(-3600), due.addingTimeInterval(3600))
         #expect(Set(dues(try occurrences(tierOnly, store, from: window.0, to: window.1)).keys) == ["inactive:G:G1"])
         #expect(Set(dues(try occurrences(spendOnly, store, from: window.0, to: window.1)).keys) == ["inactive:R:R1"])
@@ -105,7 +105,7 @@ import Testing
 
     @Test func testInactiveAlignsToSendAtInTheCustomersZone() throws {
         let folder = TemporaryFolder()
-        let aligned = makeRule("inactive", .inactive(tier: "gold", minSpend: nil, after: .days(90)), sendAt: "09:00")
+        let aligned = makeRule("inactive", InactiveRule(tier: "gold", minSpend: nil, after: .days(90)), sendAt: "09:00")
         let store = try makeStore(in: folder, customers: [customer("G", tier: "gold")],
                                   purchases: [purchase("P1", "G", "2026-01-01T10:00:00Z", 10)])
         // 2026-04-01T10:00Z is 12:00 CEST, past 09:00: due 2 April 09:00 CEST.

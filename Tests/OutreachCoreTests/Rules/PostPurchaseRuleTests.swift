@@ -8,7 +8,7 @@ import Testing
     static let fourteenDays = TimeSpan.days(14)
 
     func rule(sendAt: String? = nil, minAmount: Double? = nil, skipIfOpenTicket: Bool = false) -> RuleConfiguration {
-        makeRule("post_purchase", .postPurchase(after: Self.fourteenDays, minAmount: minAmount, skipIfOpenTicket: skipIfOpenTicket), sendAt: sendAt)
+        makeRule("post_purchase", PostPurchaseRule(after: Self.fourteenDays, minAmount: minAmount, skipIfOpenTicket: skipIfOpenTicket), sendAt: sendAt)
     }
 
     func customer(_ id: String, timezone: String? = "Europe/Budapest") -> Customer {

@@ -14,11 +14,11 @@ import Testing
         foreign = try ForeignStore(in: folder, file: "customers.db")
     }
 
-    let birthday = makeRule("birthday", .birthday(feb29: .feb28), sendAt: "09:00")
-    let postPurchase = makeRule("check_in", .postPurchase(after: .days(14), minAmount: nil, skipIfOpenTicket: false))
-    let unresolved = makeRule("follow_up", .unresolvedTicket(after: .days(2), repeatEvery: nil, maxRepeats: 0))
-    let survey = makeRule("survey", .satisfactionSurvey(after: .days(3)))
-    let inactive = makeRule("we_miss_you", .inactive(tier: "gold", minSpend: 1000, after: .days(90)))
+    let birthday = makeRule("birthday", BirthdayRule(feb29: .feb28), sendAt: "09:00")
+    let postPurchase = makeRule("check_in", PostPurchaseRule(after: .days(14), minAmount: nil, skipIfOpenTicket: false))
+    let unresolved = makeRule("follow_up", UnresolvedTicketRule(after: .days(2), repeatEvery: nil, maxRepeats: 0))
+    let survey = makeRule("survey", SatisfactionSurveyRule(after: .days(3)))
+    let inactive = makeRule("we_miss_you", InactiveRule(tier: "gold", minSpend: 1000, after: .days(90)))
 
     /// The birthday rule on 23 November 2026.
     func birthdays(customerID: String? = nil) throws -> RuleYield {
@@ -120,7 +120,7 @@ import Testing
         try foreign.customer("C1")
         try foreign.purchase("P1", customer: "C1")
         try foreign.ticket("T1", customer: "C1", ["status": status])
-        let rule = makeRule("check_in", .postPurchase(after: .days(14), minAmount: nil, skipIfOpenTicket: true))
+        let rule = makeRule("check_in", PostPurchaseRule(after: .days(14), minAmount: nil, skipIfOpenTicket: true))
         let y = try checkIns(rule)
         #expect(y.occurrences.count == 1)
         let hold = try #require(y.occurrences.first?.hold)

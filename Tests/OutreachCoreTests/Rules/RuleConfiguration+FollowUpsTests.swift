@@ -9,7 +9,7 @@ import Testing
     @Test func testAHugeMaxRepeatsCostsNoMoreThanTheFollowUpsInTheWindow() throws {
         let folder = TemporaryFolder()
         // Built in code: the loader refuses max_repeats over 100, but the rule must not depend on that.
-        let rule = makeRule("unresolved_ticket", .unresolvedTicket(after: .days(2), repeatEvery: .hours(1), maxRepeats: 1_000_000_000))
+        let rule = makeRule("unresolved_ticket", UnresolvedTicketRule(after: .days(2), repeatEvery: .hours(1), maxRepeats: 1_000_000_000))
         let tickets = (1...3).map { i in
             Ticket(id: "T\(i)", customerID: "C1", subject: "Still broken", status: "open", openedAt: "2026-10-30T08:00:00Z",
                    updatedAt: "2026-11-01T10:00:00Z", solvedAt: nil)
@@ -40,7 +40,7 @@ import Testing
         for _ in 0..<400 {
             let after = afters[random.next(below: afters.count)], every = everies[random.next(below: everies.count)]
             let maxRepeats = [0, 1, 3, 20, 100][random.next(below: 5)]
-            let rule = makeRule("unresolved_ticket", .unresolvedTicket(after: after, repeatEvery: every, maxRepeats: maxRepeats),
+            let rule = makeRule("unresolved_ticket", UnresolvedTicketRule(after: after, repeatEvery: every, maxRepeats: maxRepeats),
                                 sendAt: sendAts[random.next(below: sendAts.count)])
             let zone = zones[random.next(below: zones.count)]
             let updated = Date(timeIntervalSince1970: start + Double(random.next(below: 240 * 86_400)))
@@ -61,13 +61,13 @@ import Testing
     }
 
     @Test func testWithoutRepeatEveryOnlyTheFirstIsACandidate() {
-        let rule = makeRule("unresolved_ticket", .unresolvedTicket(after: .days(2), repeatEvery: nil, maxRepeats: 0))
+        let rule = makeRule("unresolved_ticket", UnresolvedTicketRule(after: .days(2), repeatEvery: nil, maxRepeats: 0))
         let window = at("2026-11-03T00:00:00Z")...at("2026-11-04T00:00:00Z")
         #expect(rule.followUpNumbers(updated: at("2026-11-01T10:00:00Z"), after: .days(2), every: nil, maxRepeats: 5, dueIn: window) == 1...1)
     }
 
     @Test func testStoreTimesAtTheEdgesOfTheCalendarDoNotTrap() {
-        let rule = makeRule("unresolved_ticket", .unresolvedTicket(after: .days(3660), repeatEvery: .days(366), maxRepeats: 100), sendAt: "09:00")
+        let rule = makeRule("unresolved_ticket", UnresolvedTicketRule(after: .days(3660), repeatEvery: .days(366), maxRepeats: 100), sendAt: "09:00")
         for (updated, window) in [(at("9999-12-31T23:59:59Z"), at("0001-01-01T00:00:00Z")...at("0001-01-02T00:00:00Z")),
                                   (at("0001-01-01T00:00:00Z"), at("9999-12-30T00:00:00Z")...at("9999-12-31T00:00:00Z")),
                                   (at("0001-01-01T00:00:00Z"), at("0001-01-01T00:00:00Z")...at("9999-12-31T00:00:00Z"))] {

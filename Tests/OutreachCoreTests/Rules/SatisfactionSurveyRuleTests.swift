@@ -5,7 +5,7 @@ import Testing
 
 /// The satisfaction_survey rule against a real SQLite store, with explicit windows of due times.
 @Suite struct SatisfactionSurveyRuleTests {
-    let rule = makeRule("satisfaction_survey", .satisfactionSurvey(after: .days(3)))
+    let rule = makeRule("satisfaction_survey", SatisfactionSurveyRule(after: .days(3)))
 
     func customer(_ id: String, timezone: String? = "Europe/Stockholm") -> Customer {
         Customer(id: id, name: "Customer \(id)", email: "\(id.lowercased())@example.com", locale: "sv-SE", timezone: timezone)
@@ -52,7 +52,7 @@ import Testing
 
     @Test func testSolvedWithAnOffsetIsReadAsAnInstantAndAlignedToSendAtLocally() throws {
         let folder = TemporaryFolder()
-        let aligned = makeRule("satisfaction_survey", .satisfactionSurvey(after: .days(3)), sendAt: "10:00")
+        let aligned = makeRule("satisfaction_survey", SatisfactionSurveyRule(after: .days(3)), sendAt: "10:00")
         let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: "solved", solvedAt: "2026-11-01T23:30:00+14:00")])
         // Solved 2026-11-01T09:30Z; +3d = 2026-11-04T09:30Z = 10:30 in Stockholm, so 10:00 the day after.
         let y = try occurrences(aligned, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-11-30T00:00:00Z"))

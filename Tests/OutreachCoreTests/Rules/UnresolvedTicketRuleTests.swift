@@ -6,7 +6,7 @@ import Testing
 /// The unresolved_ticket rule against a real SQLite store, with explicit windows of due times.
 @Suite struct UnresolvedTicketRuleTests {
     /// after 2d, again every 3d, at most 2 more times: follow-ups at +2d, +5d, +8d.
-    let rule = makeRule("unresolved_ticket", .unresolvedTicket(after: .days(2), repeatEvery: .days(3), maxRepeats: 2))
+    let rule = makeRule("unresolved_ticket", UnresolvedTicketRule(after: .days(2), repeatEvery: .days(3), maxRepeats: 2))
 
     func customer(_ id: String, timezone: String? = "Europe/Budapest") -> Customer {
         Customer(id: id, name: "Customer \(id)", email: "\(id.lowercased())@example.com", timezone: timezone)
@@ -66,7 +66,7 @@ import Testing
 
     @Test func testWithoutRepeatsThereIsOnlyOneFollowUp() throws {
         let folder = TemporaryFolder()
-        let once = makeRule("unresolved_ticket", .unresolvedTicket(after: .days(2), repeatEvery: nil, maxRepeats: 0))
+        let once = makeRule("unresolved_ticket", UnresolvedTicketRule(after: .days(2), repeatEvery: nil, maxRepeats: 0))
         let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1")])
         let y = try occurrences(once, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-12-31T00:00:00Z"))
         #expect(dues(y) == ["unresolved_ticket:T1:1": at("2026-11-03T10:00:00Z")])
@@ -102,7 +102,7 @@ import Testing
 
     @Test func testFollowUpsAlignToSendAtInTheCustomersZone() throws {
         let folder = TemporaryFolder()
-        let aligned = makeRule("unresolved_ticket", .unresolvedTicket(after: .days(2), repeatEvery: .days(3), maxRepeats: 1), sendAt: "10:00")
+        let aligned = makeRule("unresolved_ticket", UnresolvedTicketRule(after: .days(2), repeatEvery: .days(3), maxRepeats: 1), sendAt: "10:00")
         let store = try makeStore(in: folder, customers: [customer("C1", timezone: "America/Sao_Paulo")],
                                   tickets: [ticket("T1", updatedAt: "2026-11-01T15:00:00-03:00")])
         let y = try occurrences(aligned, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-11-30T00:00:00Z"))

@@ -35,7 +35,7 @@ func makeStore(in folder: TemporaryFolder, customers: [Customer] = [], purchases
 }
 
 /// A rule configuration with the given kind and optional `send_at`/lateness, on channel "email", template = name.
-func makeRule(_ name: String, _ kind: RuleConfiguration.Kind, sendAt: String? = nil, priority: Int = 0, maxLateness: TimeSpan? = nil) -> RuleConfiguration {
+func makeRule(_ name: String, _ kind: any RuleKind, sendAt: String? = nil, priority: Int = 0, maxLateness: TimeSpan? = nil) -> RuleConfiguration {
     var rule = RuleConfiguration(name: name, kind: kind, channel: "email", template: name)
     rule.sendAt = sendAt.flatMap(TimeOfDay.init(parsing:))
     rule.priority = priority
@@ -45,7 +45,7 @@ func makeRule(_ name: String, _ kind: RuleConfiguration.Kind, sendAt: String? = 
 
 /// The occurrences `rule` finds due within `window` around nothing else: the rule alone, against `store`.
 func occurrences(_ rule: RuleConfiguration, _ store: any CustomerStore, from: Date, to: Date, defaultZone: String = "Europe/Budapest", customerID: String? = nil) throws -> RuleYield {
-    try rule.makeRule().occurrences(dueIn: from...to, customerID: customerID, context: RuleContext(store: store, defaultZone: zone(defaultZone)))
+    try rule.occurrences(dueIn: from...to, customerID: customerID, context: RuleContext(store: store, defaultZone: zone(defaultZone)))
 }
 
 /// An e-mail channel as rules use it in tests.

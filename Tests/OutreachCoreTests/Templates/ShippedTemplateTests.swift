@@ -43,12 +43,12 @@ import Testing
                  firstPersonPlural: ["เรา"]),
     ]
 
-    static let letters: [(name: String, kind: RuleConfiguration.Kind)] = [
-        ("birthday", .birthday(feb29: .feb28)),
-        ("post_purchase", .postPurchase(after: .days(14), minAmount: nil, skipIfOpenTicket: false)),
-        ("inactive", .inactive(tier: "gold", minSpend: nil, after: .days(90))),
-        ("satisfaction_survey", .satisfactionSurvey(after: .days(3))),
-        ("unresolved_ticket", .unresolvedTicket(after: .days(2), repeatEvery: nil, maxRepeats: 0)),
+    static let letters: [(name: String, kind: any RuleKind)] = [
+        ("birthday", BirthdayRule(feb29: .feb28)),
+        ("post_purchase", PostPurchaseRule(after: .days(14), minAmount: nil, skipIfOpenTicket: false)),
+        ("inactive", InactiveRule(tier: "gold", minSpend: nil, after: .days(90))),
+        ("satisfaction_survey", SatisfactionSurveyRule(after: .days(3))),
+        ("unresolved_ticket", UnresolvedTicketRule(after: .days(2), repeatEvery: nil, maxRepeats: 0)),
     ]
 
     /// Awkward values: a bare count noun, a capital, a Hungarian word starting with a vowel, a long name, quotes.
@@ -77,15 +77,15 @@ import Testing
     }
 
     /// What the customer reads: subject and body, rendered through the real template set.
-    func render(_ name: String, _ kind: RuleConfiguration.Kind, _ language: Language, item: String = "coffee grinder",
+    func render(_ name: String, _ kind: any RuleKind, _ language: Language, item: String = "coffee grinder",
                 ticketSubject: String = "My order has not arrived yet") throws -> RenderedMessage {
         let customer = Customer(id: "C1", name: language.customer, email: "c1@example.com", locale: language.locale)
         let subject: Occurrence.Subject
-        switch kind {
-        case .birthday: subject = .customer
-        case .postPurchase, .inactive:
+        switch type(of: kind).about {
+        case .customer: subject = .customer
+        case .purchase:
             subject = .purchase(Purchase(id: "P1", customerID: "C1", purchasedAt: "2026-11-23T10:00:00+01:00", amount: 24_990, currency: "HUF", item: item))
-        case .satisfactionSurvey, .unresolvedTicket:
+        case .ticket:
             subject = .ticket(Ticket(id: "T0005", customerID: "C1", subject: ticketSubject, status: "open", openedAt: "2026-11-23T10:00:00+01:00",
                                      updatedAt: "2026-11-25T10:00:00+01:00"), followUp: 1)
         }
@@ -98,11 +98,11 @@ import Testing
     }
 
     /// The values a letter prints that must be quoted: items in purchase letters, subjects in ticket letters.
-    static func awkwardValues(_ kind: RuleConfiguration.Kind) -> [(item: String, ticketSubject: String, shown: String)] {
-        switch kind {
-        case .birthday: return []
-        case .postPurchase, .inactive: return items.map { ($0, "x", $0) }
-        case .satisfactionSurvey, .unresolvedTicket: return ticketSubjects.map { ("x", $0, $0) }
+    static func awkwardValues(_ kind: any RuleKind) -> [(item: String, ticketSubject: String, shown: String)] {
+        switch type(of: kind).about {
+        case .customer: return []
+        case .purchase: return items.map { ($0, "x", $0) }
+        case .ticket: return ticketSubjects.map { ("x", $0, $0) }
         }
     }
 

@@ -65,7 +65,7 @@ import Testing
         var config = Configuration(file: folder.file("outreachd.toml"), store: .sqlite(folder.file("customers.db")),
                                    state: .sqlite(folder.file("state.db")), templates: .init(path: set.folder))
         config.channels = ["email": emailChannel]
-        let rule = makeRule("a", .birthday(feb29: .feb28))
+        let rule = makeRule("a", BirthdayRule(feb29: .feb28))
         let configuration = config
         let problems = try #require(try finishing(within: 60) { set.validate(rule: rule, channel: emailChannel, configuration: configuration) })
         #expect(problems.count == 1, "\(problems.map(\.description))")
@@ -79,7 +79,7 @@ import Testing
         var config = Configuration(file: folder.file("outreachd.toml"), store: .sqlite(folder.file("customers.db")),
                                    state: .sqlite(folder.file("state.db")), templates: .init(path: set.folder))
         config.company = ["name": "Example Kft."]
-        let problems = set.validate(rule: makeRule("a", .birthday(feb29: .feb28)), channel: emailChannel, configuration: config)
+        let problems = set.validate(rule: makeRule("a", BirthdayRule(feb29: .feb28)), channel: emailChannel, configuration: config)
         #expect(problems.isEmpty, "\(problems.map(\.description))")
         #expect(set.template("a", locale: nil)?.required == ["customer.first_name", "company.name"])
     }

@@ -28,15 +28,15 @@ import Testing
         return c
     }
 
-    func rule(_ kind: RuleConfiguration.Kind, template: String) -> RuleConfiguration {
+    func rule(_ kind: any RuleKind, template: String) -> RuleConfiguration {
         RuleConfiguration(name: kind.name, kind: kind, channel: "email", template: template)
     }
 
-    static let birthday = RuleConfiguration.Kind.birthday(feb29: .feb28)
-    static let postPurchase = RuleConfiguration.Kind.postPurchase(after: .days(14), minAmount: nil, skipIfOpenTicket: false)
-    static let survey = RuleConfiguration.Kind.satisfactionSurvey(after: .days(3))
+    static let birthday = BirthdayRule(feb29: .feb28)
+    static let postPurchase = PostPurchaseRule(after: .days(14), minAmount: nil, skipIfOpenTicket: false)
+    static let survey = SatisfactionSurveyRule(after: .days(3))
 
-    func occurrence(_ kind: RuleConfiguration.Kind, template: String, customer: Customer, zone: String = "Europe/Budapest",
+    func occurrence(_ kind: any RuleKind, template: String, customer: Customer, zone: String = "Europe/Budapest",
                     subject: Occurrence.Subject = .customer) -> Occurrence {
         Occurrence(key: "\(kind.name):\(customer.id):test", rule: rule(kind, template: template), customer: customer,
                    zone: templateTestZone(zone), due: at("2026-11-23T09:00:00+01:00"), subject: subject)
@@ -192,8 +192,8 @@ import Testing
         let (set, loadProblems) = TemplateSet.load(folder: Self.shipped)
         #expect(loadProblems.isEmpty, "\(loadProblems.map(\.description))")
         let config = configuration(templates: Self.shipped)
-        let kinds: [RuleConfiguration.Kind] = [Self.birthday, Self.postPurchase, .unresolvedTicket(after: .days(2), repeatEvery: nil, maxRepeats: 0),
-                                               Self.survey, .inactive(tier: "gold", minSpend: nil, after: .days(90))]
+        let kinds: [any RuleKind] = [Self.birthday, Self.postPurchase, UnresolvedTicketRule(after: .days(2), repeatEvery: nil, maxRepeats: 0),
+                                               Self.survey, InactiveRule(tier: "gold", minSpend: nil, after: .days(90))]
         for kind in kinds {
             let problems = set.validate(rule: rule(kind, template: kind.name), channel: emailChannel, configuration: config)
             #expect(problems.isEmpty, "\(kind.name): \(problems.map(\.description))")

@@ -1,17 +1,5 @@
 import Foundation
 
-/// A kind of outreach: given a window of due times, the occurrences whose nominal due time falls in it.
-///
-/// Rules read the store through bounded queries and decide each candidate exactly in the
-/// customer's zone. Whether an occurrence goes out now (quiet hours, cap, lateness, ledger) is
-/// the ``Planner``'s job, so every rule is tested on dates alone.
-public protocol Rule: Sendable {
-    var configuration: RuleConfiguration { get }
-
-    /// Occurrences due within `window`; `customerID` narrows to one customer (for `explain`).
-    func occurrences(dueIn window: ClosedRange<Date>, customerID: String?, context: RuleContext) throws -> RuleYield
-}
-
 /// What a rule needs besides its configuration.
 public struct RuleContext: Sendable {
     public var store: any CustomerStore
@@ -49,17 +37,6 @@ public struct RuleYield: Sendable {
 }
 
 extension RuleConfiguration {
-    /// The rule implementation for this configuration.
-    public func makeRule() -> any Rule {
-        switch kind {
-        case .birthday: return BirthdayRule(configuration: self)
-        case .postPurchase: return PostPurchaseRule(configuration: self)
-        case .unresolvedTicket: return UnresolvedTicketRule(configuration: self)
-        case .satisfactionSurvey: return SatisfactionSurveyRule(configuration: self)
-        case .inactive: return InactiveRule(configuration: self)
-        }
-    }
-
     /// The nominal due time of an event-based occurrence: `after` past the event, then the first
     /// `send_at` local time at or after that (when `send_at` is set).
     func due(after event: Date, wait: TimeSpan, in zone: TimeZone) -> Date {
