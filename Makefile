@@ -5,8 +5,9 @@ SWIFT        ?= swift
 DEMO_DIR     ?= demo
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config tzdata
 # For the tests: Python runs the loopback SMTP/HTTP servers, openssl makes their test CA, setpriv drops root,
-# systemd-analyze checks the unit.
-TEST_APT_PACKAGES := python3 python3-venv openssl util-linux systemd
+# systemd-analyze checks the unit, PostgreSQL 15 runs throwaway servers for the PostgreSQL store's tests.
+TEST_APT_PACKAGES := python3 python3-venv openssl util-linux systemd postgresql
+PG_BIN       := /usr/lib/postgresql/15/bin
 VENV         := .build-venv
 BIN          := .build/debug/outreachd
 
@@ -28,7 +29,7 @@ deps:
 
 # The Python side of the tests: aiosmtpd from PyPI in a virtual environment (ignored by git).
 test-deps: deps
-	@if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1; then \
+	@if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1 || [ ! -x $(PG_BIN)/initdb ]; then \
 	  echo "installing: $(TEST_APT_PACKAGES)"; \
 	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(TEST_APT_PACKAGES); \

@@ -22,7 +22,7 @@ public enum Checker {
                 problems.append(Diagnostic(file: configuration.store.location, line: nil, "\(error)"))
             }
         case .postgres:
-            problems.append(Diagnostic(file: configFile, line: nil, "[store] url: PostgreSQL stores are not supported yet"))
+            problems += PostgresCustomerStore.check(configuration, environment: environment)
         }
         problems += configuration.prepareChannels(environment: environment, credentialOutsideService: .warning).diagnostics
         // `run` refuses a missing or empty ledger; `check` (the unit's ExecStartPre) says so first.

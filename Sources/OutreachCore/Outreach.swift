@@ -37,7 +37,7 @@ public struct Outreach: Sendable {
     /// nothing is created; ``ledgerNotice`` then says so, for the command to show.
     public static func open(configFile: String) throws -> Outreach {
         let (configuration, templates) = try loadDefinitions(configFile: configFile)
-        let store = try openStore(configuration)
+        let store = try OutreachCore.openStore(configuration)
         do {
             return Outreach(configuration: configuration, templates: templates, store: store, ledger: try configuration.openLedger(.read))
         } catch let error as LedgerError where error.isLost {
@@ -67,18 +67,10 @@ public struct Outreach: Sendable {
         let (channels, diagnostics) = configuration.prepareChannels(environment: environment)
         let errors = diagnostics.filter(\.isError)
         guard errors.isEmpty else { throw DiagnosticError(errors) }
-        let store = try openStore(configuration)
+        let store = try OutreachCore.openStore(configuration, environment: environment)
         let ledger = try ledger ?? configuration.openLedger(.deliver)
         return Delivery(outreach: Outreach(configuration: configuration, templates: templates, store: store, ledger: ledger),
                         ledger: ledger, channels: channels, warnings: diagnostics.filter { !$0.isError })
-    }
-
-    static func openStore(_ configuration: Configuration) throws -> any CustomerStore {
-        switch configuration.store.kind {
-        case .sqlite: return try SQLiteCustomerStore(path: configuration.store.location)
-        case .postgres:
-            throw StoreError.unsupported(configuration.file, "[store] url: PostgreSQL stores are not supported yet; use sqlite:PATH")
-        }
     }
 
     /// Whether the store has a row for `customerID`, readable or not (`explain` then says why not).

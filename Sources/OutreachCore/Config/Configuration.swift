@@ -9,6 +9,9 @@ public struct Configuration: Sendable {
     public var file: String
     public var store: DatabaseURL
     public var state: DatabaseURL
+    /// The lines `[store] url` and `[state] url` are on, for messages about those databases.
+    public var storeLine: Int?
+    public var stateLine: Int?
     public var schedule: Schedule
     /// Free template variables under `company.*`.
     public var company: [String: String] = [:]

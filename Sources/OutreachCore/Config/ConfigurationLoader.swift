@@ -41,7 +41,10 @@ public enum ConfigurationLoader {
         let folder = Paths.folder(of: file)
         let top = TableReader(root, path: "", sink: sink)
 
-        let store = top.table("store", required: true).flatMap { $0.database("url", folder: folder, required: true) }
+        let storeTable = top.table("store", required: true)
+        let store = storeTable.flatMap { $0.database("url", folder: folder, required: true) }
+        storeTable?.finish()
+        // `[state]` is not finished here: its ledger keys are read where the ledger is configured.
         let state = top.table("state", required: true).flatMap { $0.database("url", folder: folder, required: true) }
 
         var schedule = Configuration.Schedule()
@@ -97,6 +100,8 @@ public enum ConfigurationLoader {
 
         guard let store, let state else { return (nil, sink.diagnostics) }
         var config = Configuration(file: file, store: store, state: state, schedule: schedule, templates: templates)
+        config.storeLine = sink.locator.line("store.url")
+        config.stateLine = sink.locator.line("state.url")
         config.company = company
         config.channels = channels
         config.rules = rules
@@ -316,11 +321,26 @@ final class TableReader {
         return c
     }
 
+    /// `key` as a database URL, with this table's `password_file` for PostgreSQL; a PostgreSQL URL
+    /// that cannot be used is reported here, with its line and without its password.
     func database(_ key: String, folder: String, required: Bool) -> DatabaseURL? {
+        let passwordFile = string("password_file").map { Paths.resolve($0, relativeTo: folder) }
         guard let s = string(key, required: required) else { return nil }
-        guard let url = DatabaseURL(parsing: s, relativeTo: folder) else {
-            error(key, "\(full(key)) = \"\(s)\" is not sqlite:PATH or postgres://…")
+        guard var url = DatabaseURL(parsing: s, relativeTo: folder) else {
+            error(key, "\(full(key)) = \"\(Paths.redactingPassword(s))\" is not sqlite:PATH or postgres://…")
             return nil
+        }
+        switch url.postgres(relativeTo: folder) {
+        case nil:
+            if passwordFile != nil { error("password_file", "\(full("password_file")) is only used with a postgres:// url") }
+        case .failure(let reason)?:
+            error(key, "\(full(key)) = \"\(Paths.redactingPassword(s))\": \(reason)")
+            return nil
+        case .success(let postgres)?:
+            if postgres.password != nil, passwordFile != nil {
+                error("password_file", "\(full(key)) has a password and \(full("password_file")) names another; keep one (password_file, so the config holds no secret)")
+            }
+            url.passwordFile = passwordFile
         }
         return url
     }

@@ -5,10 +5,19 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     public var kind: Kind
     /// For SQLite an absolute file path; for PostgreSQL the URL as written.
     public var location: String
+    /// For PostgreSQL: `password_file` of the same table, absolute. Defaults to none (then the
+    /// URL's password, else `$PGPASSWORD`).
+    public var passwordFile: String?
 
-    public init(kind: Kind, location: String) {
+    public init(kind: Kind, location: String, passwordFile: String? = nil) {
         self.kind = kind
         self.location = location
+        self.passwordFile = passwordFile
+    }
+
+    /// The PostgreSQL URL, parsed; `nil` for SQLite. Relative `sslrootcert` paths resolve against `base`.
+    public func postgres(relativeTo base: String) -> Result<PostgresURL, InvalidValue>? {
+        kind == .postgres ? PostgresURL.parse(location, relativeTo: base) : nil
     }
 
     public static func sqlite(_ path: String) -> DatabaseURL { DatabaseURL(kind: .sqlite, location: path) }
@@ -29,7 +38,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .sqlite: return "sqlite:\(location)"
-        case .postgres: return "postgres (\(Paths.redactingPassword(location)))"
+        case .postgres: return (try? PostgresURL.parse(location).get())?.description ?? Paths.redactingPassword(location)
         }
     }
 }

@@ -65,44 +65,40 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
     public func customers(birthdayMonthDays monthDays: Set<String>?, customerID: String?) throws -> StoreRows<[Customer]> {
         guard let monthDays else {
             guard let customerID else { return StoreRows([]) }
-            return try screened("SELECT * FROM customers WHERE id = ?", [customerID], table: "customers", Self.customer)
+            return try screened("SELECT * FROM customers WHERE id = ?", [customerID], table: "customers", { $0.customer() })
         }
         guard !monthDays.isEmpty else { return StoreRows([]) }
         let days = monthDays.sorted()
         var sql = Self.birthdaySQL + sqlList(days.count)
         var arguments = StatementArguments(days)
         if let customerID { sql += " AND id = ?"; arguments += [customerID] }
-        return try screened(sql, arguments, table: "customers", Self.customer)
+        return try screened(sql, arguments, table: "customers", { $0.customer() })
     }
 
     public func customers(ids: [String]) throws -> StoreRows<[String: Customer]> {
-        let found = try screened(ids, table: "customers", { "SELECT * FROM customers WHERE id IN " + sqlList($0) }, Self.customer)
+        let found = try screened(ids, table: "customers", { "SELECT * FROM customers WHERE id IN " + sqlList($0) }, { $0.customer() })
         return StoreRows(Dictionary(found.rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), rejected: found.rejected)
     }
 
     public func purchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]> {
-        try fetch(Self.purchasesSQL, range, customerID: customerID, column: "customer_id", table: "purchases", Self.purchase)
+        try fetch(Self.purchasesSQL, range, customerID: customerID, column: "customer_id", table: "purchases", { $0.purchase() })
     }
 
     public func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]> {
-        try fetch(Self.latestPurchasesSQL, range, customerID: customerID, column: "p.customer_id", table: "purchases", Self.purchase)
+        try fetch(Self.latestPurchasesSQL, range, customerID: customerID, column: "p.customer_id", table: "purchases", { $0.purchase() })
     }
 
     public func lifetimeSpend(customerIDs ids: [String]) throws -> StoreRows<[String: Double]> {
-        let amounts = try screened(ids, table: "purchases", { Self.spendSQL + sqlList($0) }) { r in (r.id("customer_id") ?? "", r.number("amount")) }
-        // One amount that is not a number makes the customer's total unknown, not smaller.
-        let unknown = Set(amounts.rejected.compactMap(\.customerID))
-        var spend: [String: Double] = [:]
-        for (id, amount) in amounts.rows where !unknown.contains(id) { spend[id, default: 0] += amount ?? 0 }
-        return StoreRows(spend, rejected: amounts.rejected)
+        let amounts = try screened(ids, table: "purchases", { Self.spendSQL + sqlList($0) }) { r in (customerID: r.id("customer_id") ?? "", amount: r.number("amount")) }
+        return amounts.totals
     }
 
     public func unresolvedTickets(updatedIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Ticket]> {
-        try fetch(Self.unresolvedSQL, range, customerID: customerID, column: "customer_id", table: "tickets", Self.ticket)
+        try fetch(Self.unresolvedSQL, range, customerID: customerID, column: "customer_id", table: "tickets", { $0.ticket() })
     }
 
     public func solvedTickets(solvedIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Ticket]> {
-        try fetch(Self.solvedSQL, range, customerID: customerID, column: "customer_id", table: "tickets", Self.ticket)
+        try fetch(Self.solvedSQL, range, customerID: customerID, column: "customer_id", table: "tickets", { $0.ticket() })
     }
 
     public func customersWithUnresolvedTickets(among ids: [String]) throws -> StoreRows<Set<String>> {
@@ -150,15 +146,7 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
                                   into result: inout StoreRows<[T]>, _ decode: (inout StoreRowReader) -> T) throws {
         // A cursor, not fetchAll: only a live statement gives the reader SQLite's own bytes.
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try rows.next() {
-            var reader = StoreRowReader(row, table: table)
-            let value = decode(&reader)
-            if reader.problems.isEmpty {
-                result.rows.append(value)
-            } else {
-                result.rejected += reader.rejections(customerColumn: table == "customers" ? "id" : "customer_id")
-            }
-        }
+        while let row = try rows.next() { result.read(row, table: table, decode) }
     }
 }
 

@@ -1,24 +1,42 @@
 import Foundation
 import GRDB
 
+/// One row of a store query as ``StoreRowReader`` sees it: each cell's value, and for text its
+/// bytes exactly as stored.
+///
+/// Both stores hand rows over this way, so a value is read (or rejected) alike whichever store holds it.
+protocol StoreRowCells {
+    /// The cell; `.null` for a column the query does not have.
+    func value(_ column: String) -> DatabaseValue
+    /// The bytes of a text or blob cell as stored (before any repair of bad UTF-8); `nil` otherwise.
+    func bytes(_ column: String) -> [UInt8]?
+}
+
+/// A SQLite row. It must come from a cursor: only a live statement hands over SQLite's own bytes,
+/// so text that is not UTF-8 is noticed (a copied row has already had it "repaired" to U+FFFD).
+extension Row: StoreRowCells {
+    func value(_ column: String) -> DatabaseValue { self[column] ?? .null }
+
+    func bytes(_ column: String) -> [UInt8]? {
+        (try? withUnsafeData(named: column) { $0.map { Array($0) } }) ?? nil
+    }
+}
+
 /// Reads one row of a store query column by column, as whatever tool wrote it left it, and
 /// collects what is wrong instead of guessing.
-///
-/// The row must come from a cursor: only a live statement hands over SQLite's own bytes, so
-/// text that is not UTF-8 is noticed here (a copied row has already had it "repaired" to U+FFFD).
 struct StoreRowReader {
-    let row: Row
+    let row: any StoreRowCells
     let table: String
     private(set) var problems: [(column: String, problem: UnreadableRow.Problem)] = []
 
-    init(_ row: Row, table: String) {
+    init(_ row: any StoreRowCells, table: String) {
         self.row = row
         self.table = table
     }
 
     /// The cell as stored; `.null` for a column the query does not have.
     func value(_ column: String) -> DatabaseValue {
-        row[column] ?? .null
+        row.value(column)
     }
 
     /// The cell for a message, text from SQLite's own bytes (see ``StoredValue/readable(_:)``).
@@ -40,9 +58,9 @@ struct StoreRowReader {
         return text.allSatisfy(\.isWhitespace) ? nil : text
     }
 
-    /// The bytes SQLite holds for a text or blob cell.
+    /// The bytes the store holds for a text or blob cell.
     private func raw(_ column: String) -> [UInt8]? {
-        (try? row.withUnsafeData(named: column) { $0.map { Array($0) } }) ?? nil
+        row.bytes(column)
     }
 
     /// Text, `nil` when NULL or empty. Numbers read as their text; text or a blob that is not

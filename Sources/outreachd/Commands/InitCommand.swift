@@ -6,7 +6,8 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create the state database and the store's schema and indexes; with --demo, a demo folder.",
-        discussion: "Existing data is kept: tables and indexes are created only where missing, and the state database is migrated in place."
+        discussion: "Existing data is kept: tables and indexes are created only where missing, and the state database is migrated in place. "
+            + "A PostgreSQL store is only checked, never altered: init prints the CREATE INDEX statements it lacks."
     )
 
     @OptionGroup var options: ConfigOption
@@ -40,7 +41,12 @@ struct InitCommand: ParsableCommand {
                 _ = try SQLiteCustomerStore.create(path: configuration.store.location)
                 print("store \(configuration.store.location): schema and indexes in place")
             case .postgres:
-                throw ValidationError("[store] url: PostgreSQL stores are not supported yet; use sqlite:PATH")
+                // The business's own tables: checked, never altered. What they lack is said as SQL to run.
+                let problems = PostgresCustomerStore.check(configuration, environment: ProcessInfo.processInfo.environment)
+                for warning in problems where !warning.isError { Console.line(warning.description) }
+                let errors = problems.filter(\.isError)
+                guard errors.isEmpty else { throw DiagnosticError(errors) }
+                print("store \(configuration.store): tables and indexes in place (checked, not changed)")
             }
             let ledger = try configuration.openLedger(.create)
             print("state \(ledger.location): ledger ready")

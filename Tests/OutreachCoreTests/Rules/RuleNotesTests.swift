@@ -11,8 +11,9 @@ import Testing
         Customer(id: id, name: "Customer \(id)", email: "\(id.lowercased())@example.com", timezone: "Europe/Budapest", tier: tier)
     }
 
-    @Test func testBelowMinAmountNoteShowsReadableAmounts() throws {
-        let store = try makeStore(in: folder, customers: [customer("C1")], purchases: [
+    @Test(arguments: StoreKind.all)
+    func testBelowMinAmountNoteShowsReadableAmounts(_ kind: StoreKind) throws {
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], purchases: [
             Purchase(id: "P1", customerID: "C1", purchasedAt: "2026-11-01T10:00:00+01:00", amount: 12_000.5),
             Purchase(id: "P2", customerID: "C1", purchasedAt: "2026-11-01T11:00:00+01:00", amount: 9_000),
             Purchase(id: "P3", customerID: "C1", purchasedAt: "2026-11-01T12:00:00+01:00", amount: nil),
@@ -26,8 +27,9 @@ import Testing
         ])
     }
 
-    @Test func testBelowMinSpendNoteShowsReadableAmounts() throws {
-        let store = try makeStore(in: folder, customers: [customer("C1", tier: "silver")], purchases: [
+    @Test(arguments: StoreKind.all)
+    func testBelowMinSpendNoteShowsReadableAmounts(_ kind: StoreKind) throws {
+        let store = try makeStore(kind, in: folder, customers: [customer("C1", tier: "silver")], purchases: [
             Purchase(id: "P1", customerID: "C1", purchasedAt: "2025-06-01T10:00:00Z", amount: 37_000),
             Purchase(id: "P2", customerID: "C1", purchasedAt: "2026-01-01T10:00:00Z", amount: 485),
         ])

@@ -20,9 +20,10 @@ import Testing
         Dictionary(yield.occurrences.map { ($0.key, $0.due) }, uniquingKeysWith: { a, _ in a })
     }
 
-    @Test func testSurveyIsDueExactlyAfterTheWaitSinceSolved() throws {
+    @Test(arguments: StoreKind.all)
+    func testSurveyIsDueExactlyAfterTheWaitSinceSolved(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: "solved")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: "solved")])
         let due = at("2026-11-04T12:00:00Z")
         #expect(try occurrences(rule, store, from: due.addingTimeInterval(-86_400), to: due.addingTimeInterval(-1)).occurrences.isEmpty)
         let y = try occurrences(rule, store, from: due.addingTimeInterval(-86_400), to: due)
@@ -33,35 +34,38 @@ import Testing
         #expect(o.deadline == due.addingTimeInterval(7 * 86_400))
     }
 
-    @Test func testClosedCountsAsStillSolved() throws {
+    @Test(arguments: StoreKind.all)
+    func testClosedCountsAsStillSolved(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: "closed")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: "closed")])
         let y = try occurrences(rule, store, from: at("2026-11-04T00:00:00Z"), to: at("2026-11-05T00:00:00Z"))
         #expect(dues(y) == ["satisfaction_survey:T1": at("2026-11-04T12:00:00Z")])
     }
 
-    @Test(arguments: ["open", "pending"])
-    func testReopenedTicketGetsNoSurvey(_ status: String) throws {
+    @Test(arguments: StoreKind.all, ["open", "pending"])
+    func testReopenedTicketGetsNoSurvey(_ kind: StoreKind, _ status: String) throws {
         let folder = TemporaryFolder()
         // Solved once (solved_at is still set) but reopened since.
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: status)])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: status)])
         let y = try occurrences(rule, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-11-30T00:00:00Z"))
         #expect(y.occurrences.isEmpty)
         #expect(y.skipped.isEmpty)
     }
 
-    @Test func testSolvedWithAnOffsetIsReadAsAnInstantAndAlignedToSendAtLocally() throws {
+    @Test(arguments: StoreKind.all)
+    func testSolvedWithAnOffsetIsReadAsAnInstantAndAlignedToSendAtLocally(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
         let aligned = makeRule("satisfaction_survey", SatisfactionSurveyRule(after: .days(3)), sendAt: "10:00")
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: "solved", solvedAt: "2026-11-01T23:30:00+14:00")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: "solved", solvedAt: "2026-11-01T23:30:00+14:00")])
         // Solved 2026-11-01T09:30Z; +3d = 2026-11-04T09:30Z = 10:30 in Stockholm, so 10:00 the day after.
         let y = try occurrences(aligned, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-11-30T00:00:00Z"))
         #expect(dues(y) == ["satisfaction_survey:T1": at("2026-11-05T10:00:00+01:00")])
     }
 
-    @Test func testSolvedTicketWithoutSolvedAtNeverTriggers() throws {
+    @Test(arguments: StoreKind.all)
+    func testSolvedTicketWithoutSolvedAtNeverTriggers(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: "solved", solvedAt: nil),
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1", status: "solved", solvedAt: nil),
                                                                                       ticket("T2", status: "solved")])
         let y = try occurrences(rule, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-11-30T00:00:00Z"))
         #expect(Set(dues(y).keys) == ["satisfaction_survey:T2"])
@@ -70,9 +74,10 @@ import Testing
         #expect(unreadable.map(\.id) == ["T1"])
     }
 
-    @Test func testSurveyOfAnUnknownCustomerIsSkipped() throws {
+    @Test(arguments: StoreKind.all)
+    func testSurveyOfAnUnknownCustomerIsSkipped(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("TG", status: "solved", customer: "GHOST")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("TG", status: "solved", customer: "GHOST")])
         let y = try occurrences(rule, store, from: at("2026-11-04T00:00:00Z"), to: at("2026-11-05T00:00:00Z"))
         #expect(y.occurrences.isEmpty)
         #expect(y.skipped.map(\.customerID) == ["GHOST"])

@@ -21,9 +21,10 @@ import Testing
         Dictionary(yield.occurrences.map { ($0.key, $0.due) }, uniquingKeysWith: { a, _ in a })
     }
 
-    @Test func testFirstFollowUpIsDueAfterTheWaitWithKeyOne() throws {
+    @Test(arguments: StoreKind.all)
+    func testFirstFollowUpIsDueAfterTheWaitWithKeyOne(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1")])
         let due = at("2026-11-03T10:00:00Z")
         #expect(try occurrences(rule, store, from: due.addingTimeInterval(-86_400), to: due.addingTimeInterval(-1)).occurrences.isEmpty)
         let y = try occurrences(rule, store, from: due.addingTimeInterval(-86_400), to: due)
@@ -34,9 +35,10 @@ import Testing
         #expect(n == 1)
     }
 
-    @Test func testFollowUpsRepeatEveryIntervalUpToMaxRepeatsAndNeverMore() throws {
+    @Test(arguments: StoreKind.all)
+    func testFollowUpsRepeatEveryIntervalUpToMaxRepeatsAndNeverMore(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1")])
         // The whole next two months at once.
         let all = try occurrences(rule, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-12-31T23:59:59Z"))
         #expect(dues(all) == [
@@ -50,9 +52,10 @@ import Testing
         #expect(try occurrences(rule, store, from: at("2026-11-12T00:00:00Z"), to: at("2026-11-13T00:00:00Z")).occurrences.isEmpty)
     }
 
-    @Test func testDaemonTicksFindEachFollowUpExactlyOnce() throws {
+    @Test(arguments: StoreKind.all)
+    func testDaemonTicksFindEachFollowUpExactlyOnce(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1"), ticket("T2", updatedAt: "2026-11-02T23:59:59+01:00")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1"), ticket("T2", updatedAt: "2026-11-02T23:59:59+01:00")])
         var seen: [String: Int] = [:]
         var lower = at("2026-11-01T00:00:00Z")
         while lower < at("2026-12-01T00:00:00Z") {
@@ -64,35 +67,38 @@ import Testing
                          "unresolved_ticket:T2:1": 1, "unresolved_ticket:T2:2": 1, "unresolved_ticket:T2:3": 1])
     }
 
-    @Test func testWithoutRepeatsThereIsOnlyOneFollowUp() throws {
+    @Test(arguments: StoreKind.all)
+    func testWithoutRepeatsThereIsOnlyOneFollowUp(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
         let once = makeRule("unresolved_ticket", UnresolvedTicketRule(after: .days(2), repeatEvery: nil, maxRepeats: 0))
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1")])
         let y = try occurrences(once, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-12-31T00:00:00Z"))
         #expect(dues(y) == ["unresolved_ticket:T1:1": at("2026-11-03T10:00:00Z")])
     }
 
-    @Test func testPendingTicketsAreFollowedUpLikeOpenOnes() throws {
+    @Test(arguments: StoreKind.all)
+    func testPendingTicketsAreFollowedUpLikeOpenOnes(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("TP", status: "pending")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("TP", status: "pending")])
         let y = try occurrences(rule, store, from: at("2026-11-03T00:00:00Z"), to: at("2026-11-04T00:00:00Z"))
         #expect(dues(y) == ["unresolved_ticket:TP:1": at("2026-11-03T10:00:00Z")])
     }
 
-    @Test(arguments: ["solved", "closed"])
-    func testSolvedAndClosedTicketsNeverGetFollowUps(_ status: String) throws {
+    @Test(arguments: StoreKind.all, ["solved", "closed"])
+    func testSolvedAndClosedTicketsNeverGetFollowUps(_ kind: StoreKind, _ status: String) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")],
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")],
                                   tickets: [ticket("T1", status: status, solvedAt: "2026-11-01T10:00:00Z")])
         let y = try occurrences(rule, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-12-31T00:00:00Z"))
         #expect(y.occurrences.isEmpty)
         #expect(y.skipped.isEmpty)
     }
 
-    @Test func testRecentlyUpdatedTicketIsNotYetDue() throws {
+    @Test(arguments: StoreKind.all)
+    func testRecentlyUpdatedTicketIsNotYetDue(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
         // Updated a day before the tick: the 2-day wait has not run out.
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("T1", updatedAt: "2026-11-20T10:00:00Z")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("T1", updatedAt: "2026-11-20T10:00:00Z")])
         let now = at("2026-11-21T10:00:00Z")
         #expect(try occurrences(rule, store, from: now.addingTimeInterval(-7 * 86_400), to: now).occurrences.isEmpty)
         // The update resets the clock: due two days after it, not after the opening.
@@ -100,19 +106,21 @@ import Testing
         #expect(dues(later) == ["unresolved_ticket:T1:1": at("2026-11-22T10:00:00Z")])
     }
 
-    @Test func testFollowUpsAlignToSendAtInTheCustomersZone() throws {
+    @Test(arguments: StoreKind.all)
+    func testFollowUpsAlignToSendAtInTheCustomersZone(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
         let aligned = makeRule("unresolved_ticket", UnresolvedTicketRule(after: .days(2), repeatEvery: .days(3), maxRepeats: 1), sendAt: "10:00")
-        let store = try makeStore(in: folder, customers: [customer("C1", timezone: "America/Sao_Paulo")],
+        let store = try makeStore(kind, in: folder, customers: [customer("C1", timezone: "America/Sao_Paulo")],
                                   tickets: [ticket("T1", updatedAt: "2026-11-01T15:00:00-03:00")])
         let y = try occurrences(aligned, store, from: at("2026-11-01T00:00:00Z"), to: at("2026-11-30T00:00:00Z"))
         #expect(dues(y) == ["unresolved_ticket:T1:1": at("2026-11-04T10:00:00-03:00"),
                             "unresolved_ticket:T1:2": at("2026-11-07T10:00:00-03:00")])
     }
 
-    @Test func testTicketOfAnUnknownCustomerIsSkipped() throws {
+    @Test(arguments: StoreKind.all)
+    func testTicketOfAnUnknownCustomerIsSkipped(_ kind: StoreKind) throws {
         let folder = TemporaryFolder()
-        let store = try makeStore(in: folder, customers: [customer("C1")], tickets: [ticket("TG", customer: "GHOST"), ticket("T1")])
+        let store = try makeStore(kind, in: folder, customers: [customer("C1")], tickets: [ticket("TG", customer: "GHOST"), ticket("T1")])
         let y = try occurrences(rule, store, from: at("2026-11-03T00:00:00Z"), to: at("2026-11-04T00:00:00Z"))
         #expect(dues(y) == ["unresolved_ticket:T1:1": at("2026-11-03T10:00:00Z")])
         #expect(y.skipped.map(\.customerID) == ["GHOST"])

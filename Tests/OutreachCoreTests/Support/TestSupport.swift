@@ -86,3 +86,22 @@ func makeDeployment(in folder: TemporaryFolder, rules: String, schedule: String 
         \(rules)
         """)
 }
+
+extension Purchase {
+    /// The same purchase, its time compared as an instant: a `timestamptz` store gives it back in UTC.
+    func isSame(as other: Purchase) -> Bool {
+        var a = self, b = other
+        guard let t = Timestamp.parse(a.purchasedAt), t == Timestamp.parse(b.purchasedAt) else { return false }
+        a.purchasedAt = ""
+        b.purchasedAt = ""
+        return a == b
+    }
+}
+
+extension Occurrence {
+    /// The purchase the occurrence is about, if any.
+    var purchase: Purchase? {
+        if case .purchase(let p) = subject { return p }
+        return nil
+    }
+}
