@@ -51,6 +51,13 @@ public struct LedgerError: FileError, Sendable {
         LedgerError(.locked, path, reason)
     }
 
+    /// PostgreSQL failed (unreachable, login refused, connection lost); the reason is one line.
+    static func postgres(_ underlying: Error) -> LedgerError {
+        if let error = underlying as? LedgerError { return error }
+        if let error = underlying as? PostgresError { return LedgerError(.database, error.url, error.reason) }
+        return LedgerError(.database, "PostgreSQL", "\(underlying)")
+    }
+
     /// SQLite failed; the description says what to do about the file.
     static func database(_ path: String, _ underlying: Error) -> LedgerError {
         if let error = underlying as? LedgerError { return error }

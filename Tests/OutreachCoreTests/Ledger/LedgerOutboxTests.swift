@@ -4,7 +4,8 @@ import GRDB
 import Testing
 @testable import OutreachCore
 
-/// The SQLite ledger on a real file: the outbox's states and transitions, and its durability settings.
+/// The ledger's states and transitions, each on both backends (a SQLite file, a PostgreSQL
+/// database of its own), and each backend's durability settings.
 @Suite struct LedgerOutboxTests {
     let folder = TemporaryFolder()
     let now = at("2026-11-23T10:00:00Z")
@@ -13,11 +14,11 @@ import Testing
 
     /// Inserts `items` with no cap; how many were new.
     @discardableResult
-    func enqueue(_ l: SQLiteLedger, _ items: [OutboxItem]) throws -> Int { try l.enqueue(items, cap: nil, now: now).inserted }
+    func enqueue(_ l: any Ledger, _ items: [OutboxItem]) throws -> Int { try l.enqueue(items, cap: nil, now: now).inserted }
 
     /// Records `transition` for the row of `key` through the claim that holds it now.
     @discardableResult
-    func record(_ l: SQLiteLedger, _ key: String, _ transition: LedgerTransition, now: Date) throws -> Bool {
+    func record(_ l: any Ledger, _ key: String, _ transition: LedgerTransition, now: Date) throws -> Bool {
         try l.record(try #require(try l.item(key: key)), transition, now: now)
     }
 
@@ -30,8 +31,10 @@ import Testing
 
     // MARK: enqueue
 
-    @Test func testEnqueueIsIdempotentPerKey() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testEnqueueIsIdempotentPerKey(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         #expect(try enqueue(l, [item("a")]) == 1)
         #expect(try enqueue(l, [item("a", body: "edited")]) == 0)
         #expect(try enqueue(l, [item("a"), item("b")]) == 1)
@@ -48,22 +51,27 @@ import Testing
         #expect(try l.pendingCount() == 0)
     }
 
-    @Test func testEnqueuedRowsAreDurableAndVisibleToAnotherConnection() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testEnqueuedRowsAreDurableAndVisibleToAnotherConnection(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         try enqueue(l, [item("a"), item("b")])
-        // A fresh connection (another process, or the next start) sees them committed.
-        let other = try DatabaseQueue(path: folder.file("state.db"))
-        #expect(try other.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'queued'") } == 2)
-        let item = try #require(try l.item(key: "a"))
+        // A ledger opened anew (another process, or the next start) sees them committed.
+        let other = try place.open(.read)
+        #expect(try other.pendingCount() == 2)
+        let item = try #require(try other.item(key: "a"))
         #expect(item.recipientName == "Kovács Éva")
         #expect(item.subject == "Boldog születésnapot")
         #expect(item.queuedAt == now)
+        #expect(item.state == .queued)
     }
 
     // MARK: claim
 
-    @Test func testClaimMovesQueuedToSendingAndCountsTheAttempt() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testClaimMovesQueuedToSendingAndCountsTheAttempt(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         try enqueue(l, [item("late", due: now.addingTimeInterval(-60)), item("early", due: now.addingTimeInterval(-7200)), item("mid", due: now.addingTimeInterval(-600))])
         let first = try l.claim(now: now, limit: 2)
         #expect(first.map(\.key) == ["early", "mid"], "oldest due first")
@@ -80,8 +88,10 @@ import Testing
         #expect(try l.pendingCount() == 3)
     }
 
-    @Test func testRetryRowsAreClaimedOnlyWhenDue() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testRetryRowsAreClaimedOnlyWhenDue(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         try enqueue(l, [item("a")])
         let claimed = try #require(try l.claim(now: now, limit: 1).first)
         let next = now.addingTimeInterval(300)
@@ -101,8 +111,10 @@ import Testing
 
     // MARK: record
 
-    @Test func testRecordTransitions() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testRecordTransitions(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         try enqueue(l, [item("sent"), item("failed"), item("expired"), item("retry")])
         _ = try l.claim(now: now, limit: 10)
         let later = now.addingTimeInterval(5)
@@ -140,8 +152,10 @@ import Testing
 
     // MARK: expireOverdue, recoverInterrupted, release
 
-    @Test func testExpireOverdueExpiresOnlyWaitingRowsPastTheirDeadline() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testExpireOverdueExpiresOnlyWaitingRowsPastTheirDeadline(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         let deadline = now.addingTimeInterval(-1)
         try enqueue(l, [item("queued-late", deadline: deadline), item("queued-ok", deadline: now.addingTimeInterval(3600)),
                        item("retry-late", deadline: deadline), item("sending-late", deadline: deadline), item("sent-late", deadline: deadline),
@@ -188,8 +202,10 @@ import Testing
         #expect(try reopened.item(key: claimed[1].key)?.state == .sent)
     }
 
-    @Test func testReleasePutsUnstartedRowsBackWithoutCountingAnAttempt() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testReleasePutsUnstartedRowsBackWithoutCountingAnAttempt(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         try enqueue(l, [item("a"), item("b")])
         let claimed = try l.claim(now: now, limit: 10)
         try record(l, "b", .sent(reply: "250"), now: now)
@@ -202,13 +218,15 @@ import Testing
 
     // MARK: Transitions guard themselves
 
-    @Test func testALateOutcomeFromALostClaimChangesNothing() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testALateOutcomeFromALostClaimChangesNothing(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         try enqueue(l, [item("a")])
         let first = try #require(try l.claim(now: now, limit: 1).first)
-        // The row is taken back (a crash recovery here; a lease running out on PostgreSQL) and claimed again.
+        // The row is taken back (SQLite: a crash recovery; PostgreSQL: its lease runs out) and claimed again.
         try l.recoverInterrupted(now: now)
-        let second = try #require(try l.claim(now: now, limit: 1).first)
+        let second = try #require(try l.claim(now: now.addingTimeInterval(61), limit: 1).first)
         #expect(first.claim != second.claim)
         // The first claim's outcome arrives late: refused, nothing changes.
         #expect(try !l.record(first, .failed("554 from the old attempt", .permanent), now: now))
@@ -222,8 +240,10 @@ import Testing
         #expect(try l.item(key: "a")?.state == .sent)
     }
 
-    @Test func testAnOutcomeIsRecordedOnlyFromSending() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testAnOutcomeIsRecordedOnlyFromSending(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         try enqueue(l, [item("queued"), item("done")])
         let claimed = try l.claim(now: now, limit: 10)
         let done = try #require(claimed.first { $0.key == "done" })
@@ -243,8 +263,10 @@ import Testing
         #expect(try l.item(key: "queued")?.state == .sending)
     }
 
-    @Test func testFailureClassesAreRecordedAndCountedFromTheColumn() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testFailureClassesAreRecordedAndCountedFromTheColumn(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         try enqueue(l, [item("a"), item("b"), item("c"), item("d", deadline: now.addingTimeInterval(-1))])
         let claimed = Dictionary(uniqueKeysWithValues: try l.claim(now: now.addingTimeInterval(-7200), limit: 10).map { ($0.key, $0) })
         // The error texts say the opposite of their classes: only the column counts.
@@ -260,8 +282,10 @@ import Testing
         #expect(metrics.prometheusText.contains("outreachd_problems{reason_class=\"no_such_mailbox\"} 1"))
     }
 
-    @Test func testEnqueueHoldsTheCapUnderItsOwnTransaction() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testEnqueueHoldsTheCapUnderItsOwnTransaction(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         let cap = try #require(FrequencyCap(count: 1, period: .hours(24)))
         var second = item("b")
         second.customerID = "C1"
@@ -278,8 +302,10 @@ import Testing
 
     // MARK: Suppression list
 
-    @Test func testSuppressionListIsCaseInsensitive() throws {
-        let l = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func testSuppressionListIsCaseInsensitive(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
         #expect(try l.suppress("Eva.Kovacs@Example.HU", reason: "no such mailbox", now: now))
         #expect(try !l.suppress("eva.kovacs@example.hu", reason: "again", now: now))
         #expect(try l.suppressions().map(\.address) == ["eva.kovacs@example.hu"])
