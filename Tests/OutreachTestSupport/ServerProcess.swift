@@ -62,6 +62,11 @@ public final class ServerProcess: @unchecked Sendable {  // mutated only by the 
 
     deinit { stop() }
 
+    /// How many messages the SMTP fixture has written to its spool (`N.eml`).
+    public var receivedCount: Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { $0.hasSuffix(".eml") }.count
+    }
+
     public struct ServerError: Error, CustomStringConvertible {
         public var description: String
         init(_ description: String) { self.description = description }

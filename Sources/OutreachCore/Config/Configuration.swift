@@ -13,6 +13,10 @@ public struct Configuration: Sendable {
     public var storeLine: Int?
     public var stateLine: Int?
     public var schedule: Schedule
+    /// `[state] lease`: how long a PostgreSQL ledger's claim holds a row for its instance, which
+    /// renews it while the attempt runs; after it, another instance takes the row over.
+    /// Defaults to 60 s. (A SQLite ledger has one process under a file lock and needs none.)
+    public var lease = TimeSpan(seconds: 60)
     /// Free template variables under `company.*`.
     public var company: [String: String] = [:]
     public var templates: Templates

@@ -44,8 +44,10 @@ public enum ConfigurationLoader {
         let storeTable = top.table("store", required: true)
         let store = storeTable.flatMap { $0.database("url", folder: folder, required: true) }
         storeTable?.finish()
-        // `[state]` is not finished here: its ledger keys are read where the ledger is configured.
-        let state = top.table("state", required: true).flatMap { $0.database("url", folder: folder, required: true) }
+        let stateTable = top.table("state", required: true)
+        let state = stateTable.flatMap { $0.database("url", folder: folder, required: true) }
+        let lease = stateTable?.timeSpan("lease", in: ConfigurationLimits.lease)
+        stateTable?.finish()
 
         var schedule = Configuration.Schedule()
         if let t = top.table("schedule") {
@@ -102,6 +104,7 @@ public enum ConfigurationLoader {
         var config = Configuration(file: file, store: store, state: state, schedule: schedule, templates: templates)
         config.storeLine = sink.locator.line("store.url")
         config.stateLine = sink.locator.line("state.url")
+        if let lease { config.lease = lease }
         config.company = company
         config.channels = channels
         config.rules = rules

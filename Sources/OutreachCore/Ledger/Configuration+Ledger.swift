@@ -10,14 +10,25 @@ public enum LedgerAccess: Sendable {
     case read
 }
 
+import Foundation
+
 extension Configuration {
     /// The ledger `[state] url` names, opened for `access`: the one place a backend is chosen.
-    public func openLedger(_ access: LedgerAccess) throws -> any Ledger {
+    ///
+    /// PostgreSQL errors that are about reaching the database (refused, login, a bad URL) name the
+    /// config file and the line of `[state] url`; the password is never shown.
+    public func openLedger(_ access: LedgerAccess, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any Ledger {
         switch state.kind {
         case .sqlite:
             return try SQLiteLedger(path: state.location, access: access)
         case .postgres:
-            throw StoreError.unsupported(file, "[state] url: PostgreSQL state databases are not supported yet; use sqlite:PATH")
+            let settings: PostgresSettings
+            do { settings = try state.postgresSettings(relativeTo: folder, environment: environment) } catch {
+                throw LedgerError.configuration(file, line: stateLine, "[state] url \(error)")
+            }
+            do { return try PostgresLedger(settings, access: access, lease: lease) } catch let error as PostgresError {
+                throw LedgerError.configuration(file, line: stateLine, "[state] url \(error)")
+            }
         }
     }
 }

@@ -54,7 +54,8 @@ public protocol Ledger: LedgerReader, AnyObject {
     /// Expires queued and retrying rows whose deadline has passed; returns how many.
     @discardableResult
     func expireOverdue(now: Date) throws -> Int
-    /// Rows still to deliver: queued, sending or waiting to retry.
+    /// Rows still waiting to be delivered: queued or waiting to retry. Rows whose attempt is under
+    /// way (another instance's, on a shared ledger) are not counted.
     func pendingCount() throws -> Int
     /// The row of `key`, if any.
     func item(key: String) throws -> OutboxItem?

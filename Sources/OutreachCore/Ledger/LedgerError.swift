@@ -4,15 +4,20 @@
 /// cannot know what it already sent, and a fresh one would send every due message again.
 public struct LedgerError: FileError, Sendable {
     private enum Code: Sendable {
-        case missing, empty, replaced, outdated, damaged, locked, database
+        case missing, empty, replaced, outdated, damaged, locked, configuration, database
     }
 
     private var code: Code
     public var diagnostic: Diagnostic
 
-    private init(_ code: Code, _ file: String, _ reason: String) {
+    private init(_ code: Code, _ file: String, line: Int? = nil, _ reason: String) {
         self.code = code
-        self.diagnostic = Diagnostic(file: file, line: nil, reason)
+        self.diagnostic = Diagnostic(file: file, line: line, reason)
+    }
+
+    /// `[state]` cannot be used as written (a PostgreSQL URL or password), at its line of the config.
+    static func configuration(_ file: String, line: Int?, _ reason: String) -> LedgerError {
+        LedgerError(.configuration, file, line: line, reason)
     }
 
     /// What an operator who lost the ledger must hear before creating a new one.

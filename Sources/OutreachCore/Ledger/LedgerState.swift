@@ -25,6 +25,8 @@ public enum LedgerState: String, Sendable, Hashable, CaseIterable {
 
     static let capStates = allCases.filter(\.countsTowardsCap)
     static let pendingStates = allCases.filter(\.isPending)
+    /// Pending rows no attempt is under way for: queued, or waiting to retry.
+    static let waitingStates: [LedgerState] = [.queued, .retry]
     /// Finished rows that did not go out: what `status` lists as problems, with retrying ones.
     static let problemStates: [LedgerState] = [.failed, .expired, .retry]
 }

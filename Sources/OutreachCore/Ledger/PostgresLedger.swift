@@ -28,7 +28,8 @@ public final class PostgresLedger: Ledger, Sendable {
     ///
     /// `.create` creates the schema and runs the migrations (under an advisory lock, so two
     /// `init`s never race); the others require the ledger to exist; `.write` and `.deliver`
-    /// migrate an older one, `.read` refuses it.
+    /// migrate an older one, `.read` refuses it. Throws ``PostgresError`` when the database
+    /// cannot be reached or logged into, ``LedgerError`` when it holds no (current) ledger.
     public init(_ settings: PostgresSettings, access: LedgerAccess, lease: TimeSpan) throws {
         var settings = settings
         settings.sessionParameters.append(("synchronous_commit", "on"))
@@ -228,7 +229,7 @@ public final class PostgresLedger: Ledger, Sendable {
     }
 
     public func pendingCount() throws -> Int {
-        try count(run("SELECT count(*) FROM outreachd.outbox WHERE state IN \(unescaped: LedgerState.sqlList(LedgerState.pendingStates))"))
+        try count(run("SELECT count(*) FROM outreachd.outbox WHERE state IN \(unescaped: LedgerState.sqlList(LedgerState.waitingStates))"))
     }
 
     public func item(key: String) throws -> OutboxItem? {

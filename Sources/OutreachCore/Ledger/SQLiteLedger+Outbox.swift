@@ -129,7 +129,7 @@ extension SQLiteLedger {
     }
 
     public func pendingCount() throws -> Int {
-        try reading { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state IN \(LedgerState.sqlList(LedgerState.pendingStates))") ?? 0 }
+        try reading { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state IN \(LedgerState.sqlList(LedgerState.waitingStates))") ?? 0 }
     }
 
     public func item(key: String) throws -> OutboxItem? {

@@ -30,7 +30,7 @@ struct RunCommand: ParsableCommand {
             try withUserErrors { daemon = try Daemon(configFile: options.path, logger: logger) }
             throw ExitCode(daemon!.run())
         }
-        var pending = 0
+        var retrying = 0
         try withUserErrors {
             let clock = SystemClock()
             if dryRun {
@@ -58,10 +58,13 @@ struct RunCommand: ParsableCommand {
             if recovered > 0 { logger.warning("requeued messages a previous run left in flight", metadata: ["count": "\(recovered)"]) }
             let report = try Tick(delivery: delivery, clock: clock, logger: logger).run()
             for row in report.queued.skipped { logger.notice("store row skipped", metadata: ["row": "\(row)"]) }
-            pending = try delivery.ledger.pendingCount()
-            print("\(report.figures), still queued \(pending)")
+            let queued = try delivery.ledger.pendingCount()
+            print("\(report.figures), still queued \(queued)")
+            // Exit 2 when something waits for a retry. A row merely queued has a claimant coming:
+            // on a shared ledger, another instance may have queued it a moment ago.
+            retrying = try delivery.ledger.counts().filter { $0.state == .retry }.reduce(0) { $0 + $1.count }
         }
-        if pending > 0 { throw ExitCode(2) }
+        if retrying > 0 { throw ExitCode(2) }
     }
 }
 

@@ -166,10 +166,6 @@ extension ServerProcess {
         }
     }
 
-    var receivedCount: Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { $0.hasSuffix(".eml") }.count
-    }
-
     /// events.jsonl, one dictionary per line.
     func events(_ kind: String? = nil) -> [[String: Any]] {
         guard let data = FileManager.default.contents(atPath: spool + "/events.jsonl") else { return [] }
