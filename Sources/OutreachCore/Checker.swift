@@ -12,18 +12,7 @@ public enum Checker {
         for rule in configuration.rules {
             problems += templates.validate(rule: rule, channel: configuration.channels[rule.channel], configuration: configuration)
         }
-        switch configuration.store.kind {
-        case .sqlite:
-            do {
-                problems += try SQLiteCustomerStore(path: configuration.store.location).schemaDiagnostics()
-            } catch let error as any FileError {
-                problems.append(error.diagnostic)
-            } catch {
-                problems.append(Diagnostic(file: configuration.store.location, line: nil, "\(error)"))
-            }
-        case .postgres:
-            problems += PostgresCustomerStore.check(configuration, environment: environment)
-        }
+        problems += configuration.storeDiagnostics(environment: environment)
         problems += configuration.prepareChannels(environment: environment, credentialOutsideService: .warning).diagnostics
         // `run` refuses a missing or empty ledger; `check` (the unit's ExecStartPre) says so first.
         do { _ = try configuration.openLedger(.read) } catch let error as any FileError {

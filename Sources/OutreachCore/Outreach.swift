@@ -37,7 +37,7 @@ public struct Outreach: Sendable {
     /// nothing is created; ``ledgerNotice`` then says so, for the command to show.
     public static func open(configFile: String) throws -> Outreach {
         let (configuration, templates) = try loadDefinitions(configFile: configFile)
-        let store = try OutreachCore.openStore(configuration)
+        let store = try configuration.openStore()
         do {
             return Outreach(configuration: configuration, templates: templates, store: store, ledger: try configuration.openLedger(.read))
         } catch let error as LedgerError where error.isLost {
@@ -67,7 +67,7 @@ public struct Outreach: Sendable {
         let (channels, diagnostics) = configuration.prepareChannels(environment: environment)
         let errors = diagnostics.filter(\.isError)
         guard errors.isEmpty else { throw DiagnosticError(errors) }
-        let store = try OutreachCore.openStore(configuration, environment: environment)
+        let store = try configuration.openStore(environment: environment)
         let ledger = try ledger ?? configuration.openLedger(.deliver)
         return Delivery(outreach: Outreach(configuration: configuration, templates: templates, store: store, ledger: ledger),
                         ledger: ledger, channels: channels, warnings: diagnostics.filter { !$0.isError })

@@ -119,9 +119,9 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
     /// Fails the tick if the store file is gone; reopens it if it was replaced (say, by an export
     /// renamed over it), so the tick reads what is on disk now. On `queue`.
     private func refreshStore() throws {
-        guard let store = loaded.outreach.store as? SQLiteCustomerStore, try store.checkFile() == .replaced else { return }
-        loaded.outreach.store = try SQLiteCustomerStore(path: store.path)
-        logger.notice("the store file was replaced; reopened it", metadata: ["store": "\(store.path)"])
+        guard let store = try loaded.outreach.store.reopenedIfReplaced() else { return }
+        loaded.outreach.store = store
+        logger.notice("the store file was replaced; reopened it", metadata: ["store": "\(loaded.outreach.configuration.store)"])
     }
 
     /// SIGHUP: load config and templates anew; a broken edit is reported and the running version stays.

@@ -31,4 +31,8 @@ public protocol CustomerStore: Sendable {
     func customersWithUnresolvedTickets(among ids: [String]) throws -> StoreRows<Set<String>>
     /// Rows no tick query can find: dates the store itself cannot read, statuses outside the four.
     func unreadableRows(customerID: String?, limit: Int) throws -> [UnreadableRow]
+    /// The store a tick should read, asked before each tick: `nil` when this one still is; a store
+    /// opened anew when the data moved under it (a SQLite file an export renamed over the old
+    /// one). Throws when the store is gone, which costs that tick.
+    func reopenedIfReplaced() throws -> (any CustomerStore)?
 }

@@ -130,6 +130,9 @@ public final class PostgresCustomerStore: CustomerStore, Sendable {
         return open
     }
 
+    /// The same database whatever happens to it: a restarted server is reconnected by the pool.
+    public func reopenedIfReplaced() throws -> (any CustomerStore)? { nil }
+
     public func unreadableRows(customerID: String?, limit: Int) throws -> [UnreadableRow] {
         var found: [UnreadableRow] = []
         for probe in queries.probes {

@@ -23,16 +23,14 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         self.identity = FileIdentity(path)
     }
 
-    /// Whether `path` still names the file this store opened.
+    /// A store on the file `path` names now, when that is no longer the file this store opened.
     ///
     /// An export job that writes a new file and renames it over the old one, or deletes it, leaves
     /// an open connection reading the old inode; the daemon checks this before each tick.
-    public func checkFile() throws -> FileCheck {
+    public func reopenedIfReplaced() throws -> (any CustomerStore)? {
         guard let now = FileIdentity(path) else { throw StoreError.missing(path) }
-        return now == identity ? .same : .replaced
+        return now == identity ? nil : try SQLiteCustomerStore(path: path)
     }
-
-    public enum FileCheck: Sendable { case same, replaced }
 
     /// Creates the store file if needed, with the schema and indexes.
     public static func create(path: String) throws -> SQLiteCustomerStore {

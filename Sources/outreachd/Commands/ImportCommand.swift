@@ -20,11 +20,7 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         try withUserErrors {
             let configuration = try ConfigurationLoader.load(file: options.path)
-            guard configuration.store.kind == .sqlite else {
-                throw ValidationError("import writes SQLite stores only; [store] url is \(configuration.store), whose tables belong to "
-                                      + "the business: load them with its own tools (psql \\copy, for one)")
-            }
-            let store = try SQLiteCustomerStore(path: configuration.store.location, readOnly: false)
+            let store = try configuration.openStoreForImport()
             let bar = Console.stderrIsTerminal ? ProgressBar() : nil
             let rows = try CSVImporter.run(file, into: table, store: store, progress: bar.map { bar in { bar.update(bytes: $0, total: $1, rows: $2) } })
             bar?.finish()

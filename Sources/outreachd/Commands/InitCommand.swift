@@ -36,18 +36,9 @@ struct InitCommand: ParsableCommand {
                 return
             }
             let configuration = try ConfigurationLoader.load(file: options.path)
-            switch configuration.store.kind {
-            case .sqlite:
-                _ = try SQLiteCustomerStore.create(path: configuration.store.location)
-                print("store \(configuration.store.location): schema and indexes in place")
-            case .postgres:
-                // The business's own tables: checked, never altered. What they lack is said as SQL to run.
-                let problems = PostgresCustomerStore.check(configuration, environment: ProcessInfo.processInfo.environment)
-                for warning in problems where !warning.isError { Console.line(warning.description) }
-                let errors = problems.filter(\.isError)
-                guard errors.isEmpty else { throw DiagnosticError(errors) }
-                print("store \(configuration.store): tables and indexes in place (checked, not changed)")
-            }
+            let (summary, warnings) = try configuration.prepareStore()
+            for warning in warnings { Console.line(warning.description) }
+            print(summary)
             let ledger = try configuration.openLedger(.create)
             print("state \(ledger.location): ledger ready")
         }
