@@ -218,6 +218,31 @@ import Glibc
     }
 }
 
+extension ScaleOutTests {
+    @Test func testALedgerThatCannotBeReachedIsOneLineNamingTheURLWithoutItsPassword() throws {
+        let server = try PostgresServer.shared.get()
+        let d = try Deployment(customers: 1, server: server, slow: 0)
+        defer { d.smtp.stop() }
+        let port = try closedLoopbackPort()
+        for (url, says) in [("postgres://outreachd:hunter2@127.0.0.1:\(port)/nowhere", "refused"),
+                            ("postgres://\(server.locked):wrong-password@127.0.0.1:\(server.port)/\(server.database)", "password"),
+                            ("postgres://postgres:hunter2@127.0.0.1:\(server.port)/no_such_database", "does not exist")] {
+            var text = try String(contentsOfFile: d.folder.file("outreachd.toml"), encoding: .utf8)
+            text = text.replacingOccurrences(of: d.ledgerURL, with: url)
+            let config = d.folder.write("broken.toml", text)
+            let line = try #require(text.components(separatedBy: "\n").firstIndex { $0.hasPrefix("url = \"postgres") }) + 1
+            for command in [["check"], ["run", "--once"], ["status"]] {
+                let result = try outreachd([command[0], "--config", config] + command.dropFirst(), in: d.folder.path)
+                #expect(result.status == 1, "\(command) \(url): \(result)")
+                #expect(result.stderr.contains("\(config):\(line): "), "\(command): \(result)")
+                #expect(result.stderr.contains(says), "\(command): \(result)")
+                #expect(!result.stderr.contains("hunter2") && !result.stderr.contains("wrong-password"), "the password was shown: \(result)")
+                #expect(result.hasNoStackTrace)
+            }
+        }
+    }
+}
+
 /// A value shared between test threads.
 final class Locked<Value: Sendable>: @unchecked Sendable {  // `value` only behind `lock`
     private var value: Value

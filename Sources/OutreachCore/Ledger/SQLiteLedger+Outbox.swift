@@ -138,24 +138,49 @@ extension SQLiteLedger {
 
     /// A row as an item; a NULL where a value belongs or an unknown state is a damaged row, never guessed.
     func item(_ row: Row) throws -> OutboxItem {
-        let key = String.fromDatabaseValue(row["key"] ?? .null) ?? "?"
-        func text(_ column: String) throws -> String {
-            guard let value = String.fromDatabaseValue(row[column] ?? .null) else { throw LedgerError.damaged(path, "row \(key) has no \(column)") }
-            return value
-        }
-        func date(_ column: String) throws -> Date {
-            guard let value = Double.fromDatabaseValue(row[column] ?? .null) else { throw LedgerError.damaged(path, "row \(key) has no \(column)") }
-            return Date(timeIntervalSince1970: value)
-        }
-        func optionalDate(_ column: String) -> Date? { Double.fromDatabaseValue(row[column] ?? .null).map(Date.init(timeIntervalSince1970:)) }
-        var item = OutboxItem(key: try text("key"), rule: try text("rule"), customerID: try text("customer_id"), channel: try text("channel"),
-                              recipient: try text("recipient"), recipientName: row["recipient_name"], subject: row["subject"], body: try text("body"),
-                              locale: try text("locale"), customerJSON: try text("customer_json"), state: try state(row["state"] ?? .null, row: "row \(key)"),
-                              dueAt: try date("due_at"), deadline: try date("deadline"), queuedAt: try date("queued_at"), updatedAt: optionalDate("updated_at"),
-                              attempts: Int.fromDatabaseValue(row["attempts"] ?? .null) ?? 0, nextAttemptAt: optionalDate("next_attempt_at"),
-                              lastError: row["last_error"], reply: row["reply"])
-        item.failureClass = String.fromDatabaseValue(row["failure_class"] ?? .null).flatMap(FailureClass.init(rawValue:))
-        item.claim = row["claim"]
+        let read = LedgerRow(row: row, path: path)
+        var item = OutboxItem(key: try read.text("key"), rule: try read.text("rule"), customerID: try read.text("customer_id"),
+                              channel: try read.text("channel"), recipient: try read.text("recipient"), recipientName: read.optionalText("recipient_name"),
+                              subject: read.optionalText("subject"), body: try read.text("body"), locale: try read.text("locale"),
+                              customerJSON: try read.text("customer_json"), state: try state(row.value("state"), row: "row \(read.key)"),
+                              dueAt: try read.date("due_at"), deadline: try read.date("deadline"), queuedAt: try read.date("queued_at"),
+                              updatedAt: read.optionalDate("updated_at"), attempts: read.number("attempts").map { Int($0) } ?? 0,
+                              nextAttemptAt: read.optionalDate("next_attempt_at"), lastError: read.optionalText("last_error"), reply: read.optionalText("reply"))
+        item.failureClass = read.optionalText("failure_class").flatMap(FailureClass.init(rawValue:))
+        item.claim = read.optionalText("claim")
         return item
+    }
+}
+
+/// Reads one outbox row's columns, naming the row and column when a value is missing or of the wrong type.
+private struct LedgerRow {
+    let row: Row
+    let path: String
+
+    var key: String { String.fromDatabaseValue(row.value("key")) ?? "?" }
+
+    func text(_ column: String) throws -> String {
+        guard let value = String.fromDatabaseValue(row.value(column)) else { throw LedgerError.damaged(path, "row \(key) has no \(column)") }
+        return value
+    }
+
+    func optionalText(_ column: String) -> String? { String.fromDatabaseValue(row.value(column)) }
+
+    func date(_ column: String) throws -> Date {
+        guard let value = number(column) else { throw LedgerError.damaged(path, "row \(key) has no \(column)") }
+        return Date(timeIntervalSince1970: value)
+    }
+
+    func optionalDate(_ column: String) -> Date? { number(column).map(Date.init(timeIntervalSince1970:)) }
+
+    /// A numeric cell. Not inlined: Swift 6.3's release optimizer crashes (an ownership verifier
+    /// error) when GRDB's numeric conversions are inlined into the long initializer above.
+    @inline(never)
+    func number(_ column: String) -> Double? {
+        switch row.value(column).storage {
+        case .int64(let value): return Double(value)
+        case .double(let value): return value
+        default: return nil
+        }
     }
 }

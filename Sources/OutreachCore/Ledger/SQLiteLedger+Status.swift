@@ -86,7 +86,7 @@ extension SQLiteLedger {
         var byClass: [String: Int] = [:]
         for row in problems {
             let state = try state(row[0], row: "a problem row")
-            let kind = String.fromDatabaseValue(row[1] ?? .null).flatMap(FailureClass.init(rawValue:))
+            let kind = String.fromDatabaseValue(row[1] as DatabaseValue).flatMap(FailureClass.init(rawValue:))
             byClass[LedgerMetrics.reasonClass(state: state, failure: kind), default: 0] += row[2] as Int
         }
         return LedgerMetrics(counts: counts, oldestPendingAge: oldest.map { max(0, now.timeIntervalSince1970 - $0) } ?? 0,
