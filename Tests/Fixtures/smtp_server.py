@@ -12,6 +12,7 @@ Faults, for testing delivery guarantees:
   --slow SECONDS                  wait before answering DATA's end
   --tls CERT KEY                  offer STARTTLS with this certificate
   --auth USER:PASS                require AUTH (PLAIN/LOGIN) with these credentials
+  --count-only                    accept and count messages without writing them (for throughput measurements)
 """
 import argparse, asyncio, json, os, ssl, sys, threading, time
 
@@ -27,6 +28,7 @@ def main():
     p.add_argument("--slow", type=float, default=0)
     p.add_argument("--tls", nargs=2)
     p.add_argument("--auth")
+    p.add_argument("--count-only", action="store_true")
     a = p.parse_args()
     os.makedirs(a.spool, exist_ok=True)
     events = open(os.path.join(a.spool, "events.jsonl"), "a", buffering=1)
@@ -61,6 +63,8 @@ def main():
             with lock:
                 state["n"] += 1
                 n = state["n"]
+            if a.count_only:
+                return f"250 2.0.0 Ok: queued as {n}"
             with open(os.path.join(a.spool, f"{n}.eml"), "wb") as f:
                 f.write(envelope.original_content)
             with open(os.path.join(a.spool, f"{n}.json"), "w") as f:
@@ -82,7 +86,8 @@ def main():
             with lock:
                 state["open"] += 1
                 state["max_open"] = max(state["max_open"], state["open"])
-                event("connect", open=state["open"], max_open=state["max_open"])
+                if not a.count_only:
+                    event("connect", open=state["open"], max_open=state["max_open"])
             super().connection_made(transport)
 
         def connection_lost(self, exc):
