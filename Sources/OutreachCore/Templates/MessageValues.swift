@@ -1,14 +1,15 @@
 /// The values of one message, prepared for rendering: each variable's text in its slot of the
 /// template set's ``ValueLayout``, formatted for the customer's language and zone.
 ///
-/// Made by ``TemplateSet/values(for:configuration:formats:)`` for an occurrence, or by
-/// ``TemplateSet/values(_:)`` from plain dotted names (benchmarks, tests). Only good for the
-/// template set that made it.
+/// Made by ``ValueLayout/values(for:configuration:formats:)`` when a message is prepared
+/// (``TemplateSet/prepare(_:configuration:)``). Only good for the template set that made it.
 public struct MessageValues: Sendable {
     /// The layout the slots follow.
     let layout: ValueLayout
     /// One value per slot; `nil` when the message has none (a purchase without an item).
-    var slots: [String?]
+    private(set) var slots: [String?]
+    /// The bytes of every value, so that a message is reserved at about its size.
+    private(set) var textSize = 0
     /// Whether the message is about a purchase or a ticket (the `purchase` and `ticket` groups).
     var hasPurchase = false
     var hasTicket = false
@@ -18,6 +19,22 @@ public struct MessageValues: Sendable {
     init(layout: ValueLayout) {
         self.layout = layout
         self.slots = [String?](repeating: nil, count: layout.count)
+    }
+
+    /// Sets the value of `slot`.
+    mutating func set(_ slot: Int, _ value: String?) {
+        textSize += (value?.utf8.count ?? 0) - (slots[slot]?.utf8.count ?? 0)
+        slots[slot] = value
+    }
+
+    /// Appends the text of `entity` to `out`.
+    @inline(__always)
+    func append(_ entity: ValueLayout.Entity, to out: inout String) {
+        if case .slot(let slot) = entity, let text = slots[slot] {
+            out.append(text)
+        } else {
+            out.append(described(entity))
+        }
     }
 
     /// Whether the message has a value at `entity` (Mustache's "the key is there").
@@ -53,54 +70,17 @@ public struct MessageValues: Sendable {
     }
 }
 
-extension TemplateSet {
-    /// Values for rendering this set's templates from dotted names as templates spell them
-    /// (`customer.first_name`, `purchase.item`, `company.name`, `unsubscribe_url`).
-    ///
-    /// A message is about a purchase (or a ticket) when some name starts with `purchase.`
-    /// (or `ticket.`). Names no variable has are ignored.
-    public func values(_ named: [String: String]) -> MessageValues {
-        layout.values(named)
-    }
-
-    /// The values of `occurrence`'s message, formatted for the customer's language and zone.
-    ///
-    /// - Parameter formats: formatted dates, amounts and locales kept between messages; share
-    ///   one across a tick (it is thread-safe).
-    func values(for occurrence: Occurrence, configuration: Configuration, formats: ValueFormats) -> MessageValues {
-        layout.values(for: occurrence, configuration: configuration, formats: formats)
-    }
-}
-
 extension ValueLayout {
-    /// See ``TemplateSet/values(_:)``.
-    func values(_ named: [String: String]) -> MessageValues {
-        var values = MessageValues(layout: self)
-        for (name, value) in named {
-            let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-            if parts.count == 1, name == ValueLayout.unsubscribeURL {
-                values.slots[ValueLayout.unsubscribeSlot] = value
-                continue
-            }
-            guard parts.count == 2, let group = ValueLayout.Group.byName[parts[0]] else { continue }
-            switch group {
-            case .purchase: values.hasPurchase = true
-            case .ticket: values.hasTicket = true
-            case .company: values.company[parts[1]] = value
-            default: break
-            }
-            if let slot = slot(group, parts[1]) { values.slots[slot] = value }
-        }
-        return values
-    }
-
-    /// See ``TemplateSet/values(for:configuration:formats:)``; only the slots some template uses are filled.
+    /// The values of `occurrence`'s message, formatted for the customer's language and zone; only
+    /// the slots some template uses are filled.
+    ///
+    /// - Parameter formats: formatted dates, amounts and locales kept between messages.
     func values(for occurrence: Occurrence, configuration: Configuration, formats: ValueFormats) -> MessageValues {
         let context = MessageContext(locale: occurrence.customer.locale ?? configuration.schedule.defaultLocale, zone: occurrence.zone, formats: formats)
         var values = MessageValues(layout: self)
         func fill<Group: TemplateVariableGroup>(_: Group.Type, _ source: Group.Source, from first: Int) {
             for (i, variable) in Group.variables.enumerated() where used[first + i] {
-                values.slots[first + i] = variable.value(source, context)
+                values.set(first + i, variable.value(source, context))
             }
         }
         fill(CustomerVariables.self, occurrence.customer, from: ValueLayout.customerSlots.lowerBound)
@@ -116,11 +96,11 @@ extension ValueLayout {
             fill(TicketVariables.self, (ticket, followUp), from: ValueLayout.ticketSlots.lowerBound)
         }
         if used[ValueLayout.unsubscribeSlot] {
-            values.slots[ValueLayout.unsubscribeSlot] = configuration.templates.unsubscribeURL(customerID: occurrence.customer.id, key: occurrence.key)
+            values.set(ValueLayout.unsubscribeSlot, configuration.templates.unsubscribeURL(customerID: occurrence.customer.id, key: occurrence.key))
         }
         values.company = configuration.company
         for (i, key) in companyKeys.enumerated() {
-            values.slots[ValueLayout.companySlots.lowerBound + i] = configuration.company[key]
+            values.set(ValueLayout.companySlots.lowerBound + i, configuration.company[key])
         }
         return values
     }

@@ -55,7 +55,7 @@ struct TemplateCompiler {
                 builder.closeSection(section)
             case .partial(let name, let indentation):
                 guard let (path, partialNodes) = partial(name) else { continue }
-                let indent = Array((indentation ?? "").utf8)
+                let indent = indentation ?? ""
                 if indent.isEmpty, let stack = inlining, builder.size < Self.inlineBudget {
                     guard !stack.contains(path) else {
                         builder.fail("partial {{> \(name)}} includes itself")
@@ -84,9 +84,8 @@ struct TemplateCompiler {
         private var names: [TemplateProgram.Name] = []
         private var inRoot: [TemplateProgram.Lookup] = []
         private var nameIndex: [String: Int] = [:]
-        private var literals: [UInt8] = []
-        /// The last op, when it is text that more text may join.
-        private var openText: Int?
+        /// Whether the last op is text that more text may join.
+        private var openText = false
 
         init(layout: ValueLayout, joinsText: Bool) {
             self.layout = layout
@@ -94,17 +93,15 @@ struct TemplateCompiler {
         }
 
         var size: Int { ops.count }
-        var program: TemplateProgram { TemplateProgram(ops: ops, names: names, inRoot: inRoot, literals: literals) }
+        var program: TemplateProgram { TemplateProgram(ops: ops, names: names, inRoot: inRoot) }
 
         mutating func text(_ text: String) {
             guard !text.isEmpty else { return }
-            let start = literals.count
-            literals.append(contentsOf: text.utf8)
-            if joinsText, let last = openText, case .text(let from, let count) = ops[last] {
-                ops[last] = .text(start: from, count: count + literals.count - start)
+            if joinsText, openText, case .text(let before) = ops[ops.count - 1] {
+                ops[ops.count - 1] = .text(before + text)
             } else {
-                ops.append(.text(start: start, count: literals.count - start))
-                openText = ops.count - 1
+                ops.append(.text(text))
+                openText = true
             }
         }
 
@@ -119,10 +116,10 @@ struct TemplateCompiler {
 
         mutating func closeSection(_ at: Int) {
             if case .section(let name, let inverted, _) = ops[at] { ops[at] = .section(name: name, inverted: inverted, end: ops.count) }
-            openText = nil
+            openText = false
         }
 
-        mutating func indented(_ program: TemplateProgram, _ indentation: [UInt8]) {
+        mutating func indented(_ program: TemplateProgram, _ indentation: String) {
             append(.indented(program, indentation: indentation))
         }
 
@@ -132,7 +129,7 @@ struct TemplateCompiler {
 
         private mutating func append(_ op: TemplateProgram.Op) {
             ops.append(op)
-            openText = nil
+            openText = false
         }
 
         /// The index of `name` in the program's names, looked up in every kind of value once.

@@ -7,74 +7,62 @@ extension TemplateSet {
     /// for this customer (say, a purchase with no item), and when data would put a control
     /// character into the subject.
     public func render(_ occurrence: Occurrence, configuration: Configuration) throws(RenderError) -> RenderedMessage {
-        try render(occurrence, configuration: configuration, formats: ValueFormats())
+        try prepare(occurrence, configuration: configuration).render()
     }
 
-    /// The same, with formatted dates and amounts kept in `formats` across messages.
-    func render(_ occurrence: Occurrence, configuration: Configuration, formats: ValueFormats) throws(RenderError) -> RenderedMessage {
-        var buffer = RenderBuffer()
-        let template = try render(occurrence, configuration: configuration, formats: formats, into: &buffer)
-        return RenderedMessage(buffer, template: template.path)
-    }
-
-    /// Renders `occurrence` into `buffer`; returns the template used.
-    func render(_ occurrence: Occurrence, configuration: Configuration, formats: ValueFormats,
-                into buffer: inout RenderBuffer) throws(RenderError) -> Template {
+    /// The template and the values of `occurrence`'s message (formatted for the customer's
+    /// language and zone), for ``PreparedMessage/render()`` to fill in.
+    public func prepare(_ occurrence: Occurrence, configuration: Configuration) throws(RenderError) -> PreparedMessage {
         let locale = occurrence.customer.locale ?? configuration.schedule.defaultLocale
         guard let template = template(occurrence.rule.template, locale: locale) else {
             throw RenderError("no template \(occurrence.rule.template).txt in \(folder)")
         }
-        try template.render(values(for: occurrence, configuration: configuration, formats: formats), into: &buffer)
-        return template
-    }
-}
-
-/// A rendered subject and body as UTF-8 bytes, reused from message to message so that rendering
-/// allocates nothing once the buffers have grown to a message's size.
-public struct RenderBuffer: Sendable {
-    /// The subject, trimmed; empty when the template has none (see ``hasSubject``).
-    public var subject: [UInt8] = []
-    public var hasSubject = false
-    /// The body, with line breaks as LF.
-    public var body: [UInt8] = []
-
-    public init() {}
-}
-
-extension RenderedMessage {
-    /// The message in `buffer`, from the template at `template`.
-    public init(_ buffer: RenderBuffer, template: String) {
-        self.init(subject: buffer.hasSubject ? String(decoding: buffer.subject, as: UTF8.self) : nil,
-                  body: String(decoding: buffer.body, as: UTF8.self), template: template)
+        return PreparedMessage(template: template, values: layout.values(for: occurrence, configuration: configuration, formats: formats))
     }
 }
 
 extension TemplateSet.Template {
-    /// Renders the subject and body of this template for `values` into `buffer` (emptied first).
+    /// The subject and body of this template for `values` (made by this template's set).
     ///
     /// This is the whole of rendering once values are prepared: the check that every variable
     /// printed outside a section has a value, the pieces, the subject trimmed and refused if the
     /// data put a line break or control character into it, and the body's line breaks as LF.
-    /// `values` must come from the set this template belongs to (``TemplateSet/values(_:)``).
-    public func render(_ values: MessageValues, into buffer: inout RenderBuffer) throws(RenderError) {
-        precondition(values.layout.companyKeys == layout.companyKeys, "values prepared for another template set")
-        var missing: [String] = []
-        for (name, lookup) in requiredLookups where !values.hasText(lookup) { missing.append(name) }
-        if !missing.isEmpty {
+    func render(_ values: MessageValues) throws(RenderError) -> RenderedMessage {
+        if let missing = missingVariables(values) {
             throw RenderError("\(path) uses \(missing.map { "{{\($0)}}" }.joined(separator: ", ")), which has no value for this occurrence; not sent (guard it with a {{#…}} section to make it optional)")
         }
-        buffer.subject.removeAll(keepingCapacity: true)
-        buffer.body.removeAll(keepingCapacity: true)
-        buffer.hasSubject = subject != nil
-        if let subject {
-            try subject.render(values, into: &buffer.subject)
-            UTF8Text.trimWhitespace(&buffer.subject)
-            if UTF8Text.containsLineBreakOrControl(buffer.subject) {
+        var subject: String?
+        if let program = self.subject {
+            var text = ""
+            text.reserveCapacity(program.literalSize + values.textSize)
+            try program.render(values, into: &text)
+            text = text.trimmingWhitespace()
+            if text.containsLineBreakOrControl {
                 throw RenderError("the subject from \(path) would contain a line break or control character taken from the data; refused")
             }
+            subject = text
         }
-        try body.render(values, into: &buffer.body)
-        UTF8Text.lineFeeds(&buffer.body)
+        var body = ""
+        body.reserveCapacity(self.body.literalSize + values.textSize)
+        try self.body.render(values, into: &body)
+        if Self.containsCarriageReturn(body) {
+            body = body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        }
+        return RenderedMessage(subject: subject, body: body, template: path)
+    }
+
+    /// Whether `text` has a CR, found with `memchr` (a few nanoseconds for a whole letter): almost
+    /// no message has one, and rewriting line breaks costs more than rendering.
+    private static func containsCarriageReturn(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.baseAddress.map { memchr($0, 0x0D, bytes.count) != nil } ?? false
+        } ?? text.utf8.contains(0x0D)
+    }
+
+    /// The variables printed outside any section that have no text in `values`, in name order; `nil` when none.
+    private func missingVariables(_ values: MessageValues) -> [String]? {
+        guard required.lookups.contains(where: { !values.hasText($0) }) else { return nil }
+        return zip(required.names, required.lookups).filter { !values.hasText($1) }.map(\.0)
     }
 }
 

@@ -17,7 +17,7 @@ public struct TemplateSet: Sendable {
         var bodyNodes: [TemplateNode]
         /// The pieces compiled with the partials of the template's locale (set once the whole folder is read).
         var subject: TemplateProgram?
-        var body = TemplateProgram(ops: [], names: [], inRoot: [], literals: [])
+        var body = TemplateProgram.empty
         var tags: [TemplateTag]
         /// The line the subject's text starts on (it is always line 1) and where the body starts.
         var bodyFirstLine: Int
@@ -25,19 +25,32 @@ public struct TemplateSet: Sendable {
         var size: Int
         /// Variables printed outside any section (partials included): each needs a value to render.
         /// Worked out once at load, not per message.
-        var required: Set<String> = [] {
-            didSet { requiredLookups = required.sorted().map { ($0, TemplateProgram.Lookup(root: $0, layout: layout)) } }
+        var required = Required()
+
+        /// Whether the file has a header block (a `Subject:` line).
+        var hasSubject: Bool { subjectNodes != nil }
+
+        /// Required variables by name, in name order, each with where it is in the values.
+        struct Required: Sendable {
+            var names: [String] = []
+            var lookups: [TemplateProgram.Lookup] = []
+
+            init() {}
+
+            init(_ names: Set<String>, layout: ValueLayout) {
+                self.names = names.sorted()
+                self.lookups = self.names.map { TemplateProgram.Lookup(root: $0, layout: layout) }
+            }
         }
-        /// ``required``, each looked up in the root of the values.
-        private(set) var requiredLookups: [(name: String, lookup: TemplateProgram.Lookup)] = []
-        /// The layout of the values the template renders.
-        var layout = ValueLayout(names: [])
     }
 
     public let folder: String
     private var files: [String: [String: Template]] = [:]
     /// Where the values of a message go; the same for every template of the set.
     private(set) var layout = ValueLayout(names: [])
+    /// Dates and amounts formatted for this set's messages, kept across them (and across the
+    /// copies of the set: it is a shared, thread-safe cache); a reload starts a new one.
+    let formats = ValueFormats()
 
     /// Loads every `.txt` file of `folder`.
     public static func load(folder: String) -> (TemplateSet, [Diagnostic]) {
@@ -74,7 +87,7 @@ public struct TemplateSet: Sendable {
         set.link()
         let required = set.files.mapValues { variants in variants.mapValues { set.requiredVariables($0, locale: $0.locale) } }
         for (name, variants) in required {
-            for (locale, names) in variants { set.files[name]?[locale]?.required = names }
+            for (locale, names) in variants { set.files[name]?[locale]?.required = .init(names, layout: set.layout) }
         }
         return (set, diagnostics)
     }
@@ -107,7 +120,6 @@ public struct TemplateSet: Sendable {
                 }
                 template.subject = template.subjectNodes.map { compiler.program($0) }
                 template.body = compiler.program(template.bodyNodes)
-                template.layout = layout
                 compilers[locale] = compiler
                 files[name]?[locale] = template
             }
@@ -182,10 +194,8 @@ public struct TemplateSet: Sendable {
         case .success(let (nodes, bodyTags)): bodyNodes = nodes; tags += bodyTags
         case .failure(let e): return .failure(e)
         }
-        var template = Template(name: name, locale: locale, path: path, subjectNodes: subjectNodes, bodyNodes: bodyNodes, tags: tags,
-                                bodyFirstLine: bodyFirstLine, size: normalized.utf8.count)
-        // Compiled with its partials once the whole folder is read; until then it has a subject if it has one.
-        template.subject = subjectNodes.map { _ in TemplateProgram(ops: [], names: [], inRoot: [], literals: []) }
-        return .success(template)
+        // Compiled with its partials once the whole folder is read (``link()``).
+        return .success(Template(name: name, locale: locale, path: path, subjectNodes: subjectNodes, bodyNodes: bodyNodes, tags: tags,
+                                 bodyFirstLine: bodyFirstLine, size: normalized.utf8.count))
     }
 }

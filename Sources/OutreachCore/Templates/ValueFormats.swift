@@ -47,24 +47,27 @@ final class ValueFormats: Sendable {
     func date(_ instant: Date, zone: TimeZone, locale tag: String) -> String {
         let offset = zone.secondsFromGMT(for: instant)
         let day = Int(((instant.timeIntervalSince1970 + Double(offset)) / 86_400).rounded(.down))
-        let key = DateKey(day: day, zone: zone.identifier, locale: tag)
-        if let known = state.withLock({ $0.dates[key] }) { return known }
-        let text = MessageContext.formatDate(instant, zone: zone, locale: locale(tag))
-        state.withLock {
-            if $0.dates.count >= Self.limit { $0.dates.removeAll() }
-            $0.dates[key] = text
+        return cached(DateKey(day: day, zone: zone.identifier, locale: tag), in: \.dates) {
+            MessageContext.formatDate(instant, zone: zone, locale: locale(tag))
         }
-        return text
     }
 
     /// `amount` for a customer of locale `tag`, with its currency when it has a three-letter code.
     func amount(_ amount: Double, currency: String?, locale tag: String) -> String {
-        let key = AmountKey(amount: amount.bitPattern, currency: currency, locale: tag)
-        if let known = state.withLock({ $0.amounts[key] }) { return known }
-        let text = MessageContext.formatAmount(amount, currency: currency, locale: locale(tag))
+        cached(AmountKey(amount: amount.bitPattern, currency: currency, locale: tag), in: \.amounts) {
+            MessageContext.formatAmount(amount, currency: currency, locale: locale(tag))
+        }
+    }
+
+    /// The text kept at `key`, or `make()`'s, kept. Formatting happens outside the lock: two
+    /// threads may both format a new value, and both get the same text.
+    private func cached<Key: Hashable>(_ key: Key, in table: WritableKeyPath<State, [Key: String]> & Sendable,
+                                       _ make: () -> String) -> String {
+        if let known = state.withLock({ $0[keyPath: table][key] }) { return known }
+        let text = make()
         state.withLock {
-            if $0.amounts.count >= Self.limit { $0.amounts.removeAll() }
-            $0.amounts[key] = text
+            if $0[keyPath: table].count >= Self.limit { $0[keyPath: table].removeAll() }
+            $0[keyPath: table][key] = text
         }
         return text
     }

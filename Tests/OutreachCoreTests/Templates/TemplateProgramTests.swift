@@ -113,9 +113,9 @@ import Testing
         let names = ([text] + partials.values).flatMap { TemplateScan($0).tags }.filter { [.variable, .section, .invertedSection].contains($0.kind) }.map(\.name)
         let layout = ValueLayout(names: Set(names))
         var compiler = TemplateCompiler(layout: layout) { name in nodes[name].map { ("/t/\(name).txt", $0) } }
-        var out: [UInt8] = []
+        var out = ""
         try compiler.program(parsed).render(layout.values(for: occurrence, configuration: configuration, formats: ValueFormats()), into: &out)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     @Test func testGeneratedTemplatesRenderAsSwiftMustacheRenderedThem() throws {
