@@ -23,14 +23,18 @@ extension String {
     /// and U+007F–U+009F, and looking up each scalar's category cost more than rendering the
     /// subject it is asked of.
     var containsLineBreakOrControl: Bool {
-        var previous: (UInt8, UInt8) = (0, 0)
-        for byte in utf8 {
-            switch (previous.0, previous.1, byte) {
-            case (_, _, 0x00...0x1F), (_, _, 0x7F): return true
-            case (_, 0xC2, 0x80...0x9F): return true                // U+0080–U+009F
-            case (0xE2, 0x80, 0xA8), (0xE2, 0x80, 0xA9): return true  // U+2028, U+2029
-            default: previous = (previous.1, byte)
-            }
+        utf8.withContiguousStorageIfAvailable(Self.lineBreakOrControl) ?? Self.lineBreakOrControl(Array(utf8))
+    }
+
+    private static func lineBreakOrControl<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let byte = bytes[i]
+            if byte < 0x20 || byte == 0x7F { return true }
+            // U+0080–U+009F is C2 80–C2 9F; U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+            if byte == 0xC2, i + 1 < bytes.endIndex, bytes[i + 1] <= 0x9F { return true }
+            if byte == 0xE2, i + 2 < bytes.endIndex, bytes[i + 1] == 0x80, bytes[i + 2] | 1 == 0xA9 { return true }
+            i += 1
         }
         return false
     }
