@@ -35,13 +35,4 @@ struct MessageContext: Sendable {
         }
         return amount.formatted(.number.precision(.fractionLength(0...2)).locale(locale))
     }
-
-    /// Looks up a dotted name in the nested values.
-    static func value(_ name: String, in values: [String: Any]) -> Any? {
-        var current: Any? = values
-        for part in name.split(separator: ".") {
-            current = (current as? [String: Any])?[String(part)]
-        }
-        return current
-    }
 }

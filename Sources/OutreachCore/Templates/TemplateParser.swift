@@ -340,32 +340,3 @@ struct TemplateParser {
     /// The characters of `{{%CONTENT_TYPE:TEXT}}`, which swift-mustache's columns counted.
     static let pragmaLength = 22
 }
-
-/// A name as a tag writes it, split for lookup: `customer.first_name`, `.`, `.item`.
-struct TemplateName: Sendable, Hashable {
-    /// As written, for messages.
-    var text: String
-    /// The dotted parts, empty ones dropped (`a..b` is `a`, `b`).
-    var parts: [String]
-    /// A leading `.`: looked up in the innermost section's value only (`.` itself is that value).
-    var anchored: Bool
-    /// swift-mustache's functions (`uppercased(name)`), outermost first; outreachd does not support them.
-    var transforms: [String]
-
-    init(_ text: String, transforms: [String] = []) {
-        self.text = text
-        self.parts = text.split(separator: ".").map(String.init)
-        self.anchored = text.first == "."
-        self.transforms = transforms
-    }
-}
-
-/// One piece of a parsed template.
-indirect enum TemplateNode: Sendable {
-    case text(String)
-    case variable(TemplateName)
-    case section(TemplateName, inverted: Bool, [TemplateNode])
-    /// A partial by name; `indentation` is set when the tag stands alone on its line (then its
-    /// text is indented like the tag), `nil` when it is inline.
-    case partial(String, indentation: String?)
-}
