@@ -31,7 +31,6 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -56,9 +55,10 @@ let package = Package(
             dependencies: ["OutreachCore"],
             path: "Tests/OutreachTestSupport"
         ),
+        // swift-mustache renders templates in the tests only: the oracle the compiled renderer is checked against.
         .testTarget(
             name: "OutreachCoreTests",
-            dependencies: ["OutreachCore", "OutreachTestSupport"]
+            dependencies: ["OutreachCore", "OutreachTestSupport", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .testTarget(
             name: "OutreachCLITests",

@@ -4,12 +4,13 @@ import Foundation
 public enum LocaleTag {
     /// Lower-case with `-` separators: `sv_SE` and `SV-se` both become `sv-se`.
     public static func normalize(_ tag: String) -> String {
-        tag.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "-").lowercased()
+        let trimmed = tag.trimmingWhitespace()
+        return (trimmed.contains("_") ? trimmed.replacingOccurrences(of: "_", with: "-") : trimmed).lowercased()
     }
 
     /// The lookup order for `tag`: the full locale, its language, then the default (`""`).
     public static func fallbackChain(_ tag: String?) -> [String] {
-        guard let tag, !tag.trimmingCharacters(in: .whitespaces).isEmpty else { return [""] }
+        guard let tag, !tag.trimmingWhitespace().isEmpty else { return [""] }
         let full = normalize(tag)
         var chain = [full]
         if let language = full.split(separator: "-").first.map(String.init), language != full { chain.append(language) }

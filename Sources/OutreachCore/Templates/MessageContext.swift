@@ -6,28 +6,25 @@ struct MessageContext: Sendable {
     let locale: String
     /// The zone dates are shown in (the occurrence's: the customer's, or the default).
     let zone: TimeZone
-    /// `locale` as dates and amounts are formatted in.
-    let formatting: Locale
+    /// Formatted values kept between messages.
+    let formats: ValueFormats
 
-    init(locale: String, zone: TimeZone) {
+    init(locale: String, zone: TimeZone, formats: ValueFormats = ValueFormats()) {
         self.locale = locale
         self.zone = zone
-        self.formatting = LocaleTag.formattingLocale(locale)
+        self.formats = formats
     }
 
     /// A stored timestamp as a long date; `nil` when it is not one.
     func date(_ stored: String) -> String? {
-        Timestamp.parse(stored).map { Self.formatDate($0, zone: zone, locale: formatting) }
+        Timestamp.parse(stored).map { formats.date($0, zone: zone, locale: locale) }
     }
 
     func amount(_ amount: Double, currency: String?) -> String {
-        Self.formatAmount(amount, currency: currency, locale: formatting)
+        formats.amount(amount, currency: currency, locale: locale)
     }
 
     /// A long date in the locale's own calendar (Thai: Buddhist era).
-    ///
-    /// Format styles are values that cache their ICU formatter, so a tick rendering thousands of
-    /// messages does not build a formatter per message.
     static func formatDate(_ date: Date, zone: TimeZone, locale: Locale) -> String {
         date.formatted(Date.FormatStyle(date: .long, time: .omitted, locale: locale, calendar: Calendar(identifier: locale.calendar.identifier), timeZone: zone))
     }
@@ -37,14 +34,5 @@ struct MessageContext: Sendable {
             return amount.formatted(.currency(code: currency.uppercased()).locale(locale))
         }
         return amount.formatted(.number.precision(.fractionLength(0...2)).locale(locale))
-    }
-
-    /// Looks up a dotted name in the nested values.
-    static func value(_ name: String, in values: [String: Any]) -> Any? {
-        var current: Any? = values
-        for part in name.split(separator: ".") {
-            current = (current as? [String: Any])?[String(part)]
-        }
-        return current
     }
 }

@@ -1,10 +1,10 @@
 /// How large a template may be, so that loading and checking it stays quick whatever is in the folder.
 ///
-/// swift-mustache's parser measures the rest of the file (`String.distance`, a walk over every
-/// character) at each `{` it meets, so its time grows with the number of `{` times the file's
-/// size: a 2 MB file full of tags kept `check` busy for longer than fifteen minutes. Within these
-/// limits the worst case parses in about two seconds; real templates are a few kilobytes with a
-/// few dozen tags.
+/// They date from swift-mustache, whose parser measured the rest of the file (`String.distance`,
+/// a walk over every character) at each `{` it met: a 2 MB file full of tags kept `check` busy
+/// for longer than fifteen minutes. ``TemplateParser`` is linear, but the limits stay, so that a
+/// folder that loads today loads tomorrow and partials cannot multiply a message without bound;
+/// real templates are a few kilobytes with a few dozen tags.
 public enum TemplateLimits {
     /// The largest template file, in bytes: 1 MiB.
     public static let fileSize = 1 << 20

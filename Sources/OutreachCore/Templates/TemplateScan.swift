@@ -1,8 +1,8 @@
 /// The tags of a template text and its first syntax problem, found in one pass over its UTF-8 bytes.
 ///
-/// It follows swift-mustache's grammar for tags, so that what it passes parses there too, and what
-/// it refuses gets a message saying what is wrong at the tag's line (the parser itself says
-/// "overflow" for a tag left open at the end of the file). Linear in the text's length: the
+/// It follows swift-mustache's grammar for tags (which ``TemplateParser`` keeps), so that what it
+/// passes parses there too, and what it refuses gets a message saying what is wrong at the tag's
+/// line (the parser itself says only "a tag is never closed" for one left open at the end of the file). Linear in the text's length: the
 /// earlier scanner searched with Foundation's `range(of:)` on a `Substring`, which copied the rest
 /// of the text at every tag.
 struct TemplateScan: Sendable {

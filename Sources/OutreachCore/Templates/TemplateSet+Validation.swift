@@ -14,7 +14,7 @@ extension TemplateSet {
                                           "rule \"\(rule.name)\" has translations of template \"\(rule.template)\" but no default \(rule.template).txt"))
         }
         for variant in variants {
-            if let channel, channel.needsSubject, variant.subject == nil {
+            if let channel, channel.needsSubject, !variant.hasSubject {
                 diagnostics.append(Diagnostic(file: variant.path, line: 1,
                                               "rule \"\(rule.name)\" sends by e-mail (channel \"\(channel.name)\"), so its template must start with a Subject: line, then a blank line"))
             }

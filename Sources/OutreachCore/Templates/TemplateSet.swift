@@ -1,8 +1,7 @@
 import Foundation
-import Mustache
 
-/// The templates folder, parsed once: every `NAME.txt` and `NAME.LOCALE.txt`, compiled, with the
-/// partial libraries for each locale.
+/// The templates folder, parsed once: every `NAME.txt` and `NAME.LOCALE.txt`, compiled into
+/// ``TemplateProgram``s with the partials their locale sees.
 ///
 /// Loading reports every syntax error with its file and line; ``validate(rule:channel:configuration:)``
 /// checks that a rule's templates use only variables the rule provides.
@@ -13,8 +12,12 @@ public struct TemplateSet: Sendable {
         /// Normalized locale, `""` for the default file.
         public var locale: String
         public var path: String
-        var subject: MustacheTemplate?
-        var body: MustacheTemplate
+        /// The pieces as parsed; partials include the body.
+        var subjectNodes: [TemplateNode]?
+        var bodyNodes: [TemplateNode]
+        /// The pieces compiled with the partials of the template's locale (set once the whole folder is read).
+        var subject: TemplateProgram?
+        var body = TemplateProgram.empty
         var tags: [TemplateTag]
         /// The line the subject's text starts on (it is always line 1) and where the body starts.
         var bodyFirstLine: Int
@@ -22,12 +25,32 @@ public struct TemplateSet: Sendable {
         var size: Int
         /// Variables printed outside any section (partials included): each needs a value to render.
         /// Worked out once at load, not per message.
-        var required: Set<String> = []
+        var required = Required()
+
+        /// Whether the file has a header block (a `Subject:` line).
+        var hasSubject: Bool { subjectNodes != nil }
+
+        /// Required variables by name, in name order, each with where it is in the values.
+        struct Required: Sendable {
+            var names: [String] = []
+            var lookups: [TemplateProgram.Lookup] = []
+
+            init() {}
+
+            init(_ names: Set<String>, layout: ValueLayout) {
+                self.names = names.sorted()
+                self.lookups = self.names.map { TemplateProgram.Lookup(root: $0, layout: layout) }
+            }
+        }
     }
 
     public let folder: String
     private var files: [String: [String: Template]] = [:]
-    private var libraries: [String: MustacheLibrary] = [:]
+    /// Where the values of a message go; the same for every template of the set.
+    private(set) var layout = ValueLayout(names: [])
+    /// Dates and amounts formatted for this set's messages, kept across them (and across the
+    /// copies of the set: it is a shared, thread-safe cache); a reload starts a new one.
+    let formats = ValueFormats()
 
     /// Loads every `.txt` file of `folder`.
     public static func load(folder: String) -> (TemplateSet, [Diagnostic]) {
@@ -61,10 +84,10 @@ public struct TemplateSet: Sendable {
             case .failure(let error): diagnostics += error.diagnostics
             }
         }
-        set.buildLibraries()
+        set.link()
         let required = set.files.mapValues { variants in variants.mapValues { set.requiredVariables($0, locale: $0.locale) } }
         for (name, variants) in required {
-            for (locale, names) in variants { set.files[name]?[locale]?.required = names }
+            for (locale, names) in variants { set.files[name]?[locale]?.required = .init(names, layout: set.layout) }
         }
         return (set, diagnostics)
     }
@@ -84,61 +107,56 @@ public struct TemplateSet: Sendable {
         (files[name] ?? [:]).values.sorted { $0.locale < $1.locale }
     }
 
-    /// The partials library a customer of `locale` renders with.
-    func library(locale: String?) -> MustacheLibrary? {
-        for key in LocaleTag.fallbackChain(locale) {
-            if let library = libraries[key] { return library }
-        }
-        return nil
-    }
-
-    private mutating func buildLibraries() {
-        let locales = Set(files.values.flatMap(\.keys)).union([""])
-        for locale in locales {
-            var library = MustacheLibrary()
-            for name in files.keys {
-                if let t = template(name, locale: locale.isEmpty ? nil : locale) { library.register(t.body, named: name) }
+    /// Compiles every template's pieces with the partials of its own locale (its file's locale,
+    /// then the language, then the default, as ``template(_:locale:)`` finds them).
+    private mutating func link() {
+        let names = files.values.flatMap(\.values).flatMap(\.tags).filter { [.variable, .section, .invertedSection].contains($0.kind) }.map(\.name)
+        layout = ValueLayout(names: Set(names))
+        var compilers: [String: TemplateCompiler] = [:]
+        for (name, variants) in files {
+            for (locale, var template) in variants {
+                var compiler = compilers[locale] ?? TemplateCompiler(layout: layout) { [self] partial in
+                    self.template(partial, locale: locale.isEmpty ? nil : locale).map { ($0.path, $0.bodyNodes) }
+                }
+                template.subject = template.subjectNodes.map { compiler.program($0) }
+                template.body = compiler.program(template.bodyNodes)
+                compilers[locale] = compiler
+                files[name]?[locale] = template
             }
-            libraries[locale] = library
         }
     }
 
     // MARK: Compiling
 
-    /// What is put before every piece: escaping off (partials start a new HTML context in swift-mustache, so each piece gets it).
-    private static let plainText = "{{%CONTENT_TYPE:TEXT}}"
-
-    /// Compiles one piece (the subject or the body) of a template file starting at `firstLine`.
+    /// Parses one piece (the subject or the body) of a template file starting at `firstLine`.
     ///
-    /// The tags are scanned first: a problem found there is reported in words, at its tag's line,
-    /// and the text never reaches swift-mustache's parser, whose messages are terse ("overflow").
-    private static func mustache(_ text: String, path: String, firstLine: Int) -> Result<(MustacheTemplate, [TemplateTag]), DiagnosticError> {
+    /// The tags are scanned first: a problem found there is reported in words, at its tag's line.
+    /// What the scan lets through and the parser still refuses is reported as swift-mustache did,
+    /// with the column.
+    private static func parse(_ text: String, path: String, firstLine: Int) -> Result<([TemplateNode], [TemplateTag]), DiagnosticError> {
         let scan = TemplateScan(text, firstLine: firstLine)
         if let problem = scan.problem {
             return .failure(DiagnosticError(Diagnostic(file: path, line: problem.line, "template syntax: \(problem.message)")))
         }
-        do {
-            return .success((try MustacheTemplate(string: plainText + text), scan.tags))
-        } catch let error as MustacheTemplate.ParserError {
-            // Not expected after the scan; its position is in the text with the pragma before it.
-            let line = error.context.lineNumber
-            let column = line == 1 ? max(1, error.context.columnNumber - plainText.count) : error.context.columnNumber
-            return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine + line - 1, "template syntax: \(describe(error.error)) (column \(column))")))
-        } catch {
-            return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine, "template syntax: \(error)")))
+        switch TemplateParser.parse(text) {
+        case .success(let nodes):
+            return .success((nodes, scan.tags))
+        case .failure(let failure):
+            // Columns on the first line are counted from the pragma swift-mustache was given before the text.
+            let column = failure.line == 1 ? max(1, failure.column - TemplateParser.pragmaLength) : failure.column
+            return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine + failure.line - 1,
+                                                       "template syntax: \(describe(failure.kind)) (column \(column))")))
         }
     }
 
-    private static func describe(_ error: Error) -> String {
-        switch error as? MustacheTemplate.Error {
-        case .sectionCloseNameIncorrect?: return "a section is closed with a different name than it was opened with"
-        case .unfinishedName?: return "a tag is not finished: it holds one name, then }}"
-        case .expectedSectionEnd?: return "a section is never closed"
-        case .invalidSetDelimiter?: return "changing delimiters ({{=…=}}) is not supported in outreachd templates"
-        case .transformAppliedToInheritanceSection?, .illegalTokenInsideInheritSection?, .textInsideInheritSection?:
-            return "template inheritance ({{<…}}, {{$…}}) is not supported in outreachd templates"
-        case .invalidConfigVariableSyntax?, .unrecognisedConfigVariable?: return "pragmas ({{%…}}) are not supported: outreachd templates are always plain text"
-        case nil: return "a tag is never closed: end it with }}"  // the parser's own "overflow": it ran out of text inside a tag
+    private static func describe(_ kind: TemplateParser.Failure.Kind) -> String {
+        switch kind {
+        case .sectionCloseNameIncorrect: return "a section is closed with a different name than it was opened with"
+        case .unfinishedName: return "a tag is not finished: it holds one name, then }}"
+        case .expectedSectionEnd: return "a section is never closed"
+        case .invalidConfigVariableSyntax, .unrecognisedConfigVariable: return "pragmas ({{%…}}) are not supported: outreachd templates are always plain text"
+        case .overflow: return "a tag is never closed: end it with }}"
+        case .unsupported: return "this tag is not supported in outreachd templates"
         }
     }
 
@@ -163,20 +181,21 @@ public struct TemplateSet: Sendable {
             bodyText = lines[(blank + 1)...].joined(separator: "\n")
             bodyFirstLine = blank + 2
         }
-        var subject: MustacheTemplate?
+        var subjectNodes: [TemplateNode]?
         var tags: [TemplateTag] = []
         if let subjectText {
-            switch mustache(subjectText, path: path, firstLine: 1) {
-            case .success(let (t, subjectTags)): subject = t; tags = subjectTags
+            switch parse(subjectText, path: path, firstLine: 1) {
+            case .success(let (nodes, subjectTags)): subjectNodes = nodes; tags = subjectTags
             case .failure(let e): return .failure(e)
             }
         }
-        let body: MustacheTemplate
-        switch mustache(bodyText, path: path, firstLine: bodyFirstLine) {
-        case .success(let (t, bodyTags)): body = t; tags += bodyTags
+        let bodyNodes: [TemplateNode]
+        switch parse(bodyText, path: path, firstLine: bodyFirstLine) {
+        case .success(let (nodes, bodyTags)): bodyNodes = nodes; tags += bodyTags
         case .failure(let e): return .failure(e)
         }
-        return .success(Template(name: name, locale: locale, path: path, subject: subject, body: body, tags: tags, bodyFirstLine: bodyFirstLine,
-                                 size: normalized.utf8.count))
+        // Compiled with its partials once the whole folder is read (``link()``).
+        return .success(Template(name: name, locale: locale, path: path, subjectNodes: subjectNodes, bodyNodes: bodyNodes, tags: tags,
+                                 bodyFirstLine: bodyFirstLine, size: normalized.utf8.count))
     }
 }

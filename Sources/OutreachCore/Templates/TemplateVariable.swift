@@ -25,13 +25,4 @@ protocol TemplateVariableGroup {
 extension TemplateVariableGroup {
     /// The full names templates may use (`purchase.item`).
     static var names: [String] { variables.map { "\(prefix).\($0.name)" } }
-
-    /// The values for `source` by name after the prefix (`item`), without those it has none for.
-    static func values(of source: Source, in context: MessageContext) -> [String: String] {
-        var values: [String: String] = [:]
-        for variable in variables {
-            values[variable.name] = variable.value(source, context)
-        }
-        return values
-    }
 }
