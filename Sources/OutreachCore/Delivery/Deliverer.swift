@@ -6,7 +6,10 @@ import Synchronization
 /// channel's `concurrency` and `rate`, and records every outcome.
 ///
 /// Blocking: each worker is a thread owning one sender (one curl handle, so one connection kept
-/// open); ``deliverDue(limit:)`` returns when every claimed row has an outcome.
+/// open); ``deliverDue(limit:)`` returns when every claimed row has an outcome. Outcomes are
+/// committed in groups (``OutcomeCommitter``): each worker waits for the commit that holds its own
+/// outcome before its next attempt, so a crash can only repeat the attempts under way, at most one
+/// per worker.
 public final class Deliverer: Sendable {
     let ledger: any Ledger
     let channels: [String: any Channel]
@@ -70,7 +73,8 @@ public final class Deliverer: Sendable {
     public func deliverDue(limit: Int = 10_000) throws -> Report {
         let claimed = try ledger.claim(now: clock.now, limit: limit)
         guard !claimed.isEmpty else { return Report() }
-        let pass = Pass(claimed)
+        let pass = Pass(claimed, committer: OutcomeCommitter(ledger: ledger, clock: clock))
+        defer { pass.committer.stop() }
         let keeper = LeaseKeeper(ledger: ledger, pass: pass, clock: clock, logger: logger)
         defer { keeper.stop() }
         let suppressed = try ledger.suppressed(addresses: claimed.map(\.recipient))
@@ -111,8 +115,10 @@ public final class Deliverer: Sendable {
     final class Pass: Sendable {
         let report = Locked(Report())
         let outstanding: Locked<[String: OutboxItem]>
+        let committer: OutcomeCommitter
 
-        init(_ claimed: [OutboxItem]) {
+        init(_ claimed: [OutboxItem], committer: OutcomeCommitter) {
+            self.committer = committer
             outstanding = Locked(Dictionary(claimed.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
         }
     }
@@ -135,7 +141,7 @@ public final class Deliverer: Sendable {
         while !isStopping(), let item = queue.withLock({ $0.popFirst() }) {
             limiter.waitForSlot()
             let result = sender.send(item, now: clock.now)
-            do { try finish(item, outcome(result, for: item), pass: pass) } catch {
+            do { try finish(item, outcome(result, for: item), pass: pass, grouped: true) } catch {
                 logger.error("cannot record the outcome of \(item.key) in the ledger: \(error)")
             }
             onProgress()
@@ -150,8 +156,9 @@ public final class Deliverer: Sendable {
         }
     }
 
-    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, pass: Pass) throws {
-        let recorded = try ledger.record(item, transition, now: clock.now)
+    /// - Parameter grouped: recorded in the pass's next group commit (a worker's attempt), else at once.
+    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, pass: Pass, grouped: Bool = false) throws {
+        let recorded = grouped ? try pass.committer.commit(item, transition) : try ledger.record(item, transition, now: clock.now)
         pass.outstanding.withLock { $0[item.key] = nil }
         var metadata: Logger.Metadata = ["key": "\(item.key)", "rule": "\(item.rule)", "channel": "\(item.channel)", "attempt": "\(item.attempts)"]
         guard recorded else {
