@@ -24,7 +24,7 @@ public struct HTTPChannel: Channel {
 
     /// The webhook id of a key: stable, so a retried request carries the same one.
     static func webhookID(_ key: String) -> String {
-        "msg_" + SHA256.hash(data: Data(key.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        "msg_" + KeyDigest.hex(key, bytes: 16)
     }
 
     /// `v1,BASE64(HMAC-SHA256(key, "id.timestamp.body"))`, per the Standard Webhooks specification.
