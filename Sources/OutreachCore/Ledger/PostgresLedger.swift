@@ -179,24 +179,36 @@ public final class PostgresLedger: Ledger, Sendable {
         guard !claimed.isEmpty, let lease else { return }
         let until = now.addingTimeInterval(lease.timeInterval)
         let keys = claimed.map(\.key), claims = claimed.map { $0.claim ?? "" }
-        _ = try run("""
+        _ = try lockingInKeyOrder(keys, """
             UPDATE outreachd.outbox o SET lease_until = \(until)
             FROM unnest(\(keys)::text[], \(claims)::text[]) AS r(key, claim)
             WHERE o.key = r.key AND o.claim = r.claim AND o.state = 'sending'
             """)
     }
 
+    /// Runs `update` (a statement over several rows of `keys`) in a transaction that first locks
+    /// those rows in key order: the lease renewal, the group commit and the release of one instance
+    /// touch the same claimed rows from different threads, and two multi-row updates taking their
+    /// row locks in different orders can deadlock (PostgreSQL then aborts one: a lost group commit).
+    func lockingInKeyOrder(_ keys: [String], _ update: PostgresQuery) throws -> [PostgresRow] {
+        let sorted = keys.sorted()
+        return try transaction { c in
+            _ = try await c.rows("SELECT 1 FROM outreachd.outbox WHERE key = ANY(\(sorted)::text[]) ORDER BY key FOR UPDATE")
+            return try await c.rows(update)
+        }
+    }
+
     public func release(_ claimed: [OutboxItem], now: Date) throws {
         guard !claimed.isEmpty else { return }
         let keys = claimed.map(\.key), claims = claimed.map { $0.claim ?? "" }
-        _ = try run("""
+        _ = try lockingInKeyOrder(keys, """
             UPDATE outreachd.outbox o SET state = 'queued', attempts = o.attempts - 1, claim = NULL, lease_until = NULL, updated_at = \(now)
             FROM unnest(\(keys)::text[], \(claims)::text[]) AS r(key, claim)
             WHERE o.key = r.key AND o.claim = r.claim AND o.state = 'sending'
             """)
     }
 
-    /// One statement, so one commit (`synchronous_commit = on`) for the whole group: the outcomes
+    /// One transaction, so one commit (`synchronous_commit = on`) for the whole group: the outcomes
     /// travel as one JSON array, each applied only through the claim that holds its row.
     public func record(_ outcomes: [LedgerOutcome], now: Date) throws -> [Bool] {
         guard !outcomes.isEmpty else { return [] }
@@ -219,7 +231,7 @@ public final class PostgresLedger: Ledger, Sendable {
         }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: rows), as: UTF8.self)
         let sources = LedgerState.sqlList(LedgerTransition.outcomeSources)
-        let recorded = Set(try run("""
+        let recorded = Set(try lockingInKeyOrder(first.map { outcomes[$0].claimed.key }, """
                 UPDATE outreachd.outbox o SET state = r.state, reply = COALESCE(r.reply, o.reply), last_error = COALESCE(r.error, o.last_error),
                   failure_class = COALESCE(r.kind, o.failure_class), next_attempt_at = to_timestamp(r.next), claim = NULL, lease_until = NULL,
                   updated_at = \(now)
