@@ -147,8 +147,13 @@ final class Curl {
     private static let header: CCurl_data_callback = { buffer, size, count, user in
         guard let buffer, let user else { return 0 }
         let transfer = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
-        let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: size * count), as: UTF8.self)
-        transfer.headers.append(line.trimmingCharacters(in: .whitespacesAndNewlines))
+        // Trimmed on bytes (ASCII white space and the line's CRLF): Foundation's trimmingCharacters
+        // was 4% of run --once's CPU posting webhooks, for a few header lines per request.
+        var bytes = UnsafeRawBufferPointer(start: buffer, count: size * count)[...]
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        while let first = bytes.first, blank(first) { bytes = bytes.dropFirst() }
+        while let last = bytes.last, blank(last) { bytes = bytes.dropLast() }
+        transfer.headers.append(String(decoding: bytes, as: UTF8.self))
         if transfer.headers.count > maximumLines { transfer.headers.removeFirst() }
         return size * count
     }
