@@ -48,6 +48,9 @@ public struct HTTPChannel: Channel {
         return encoder
     }()
 
+    /// Made once: a decoder per message was a visible share of a worker's time.
+    private static let decoder = JSONDecoder()
+
     /// What a webhook carries; `subject` is `null` when the message has none.
     private struct WebhookBody: Encodable {
         var item: OutboxItem
@@ -56,7 +59,7 @@ public struct HTTPChannel: Channel {
 
         init(_ item: OutboxItem) {
             self.item = item
-            customer = (try? JSONDecoder().decode([String: String].self, from: Data(item.customerJSON.utf8))) ?? [:]
+            customer = (try? HTTPChannel.decoder.decode([String: String].self, from: Data(item.customerJSON.utf8))) ?? [:]
         }
 
         enum CodingKeys: String, CodingKey { case key, rule, customer, channel, subject, body, locale, to }
