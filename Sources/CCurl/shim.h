@@ -7,7 +7,6 @@
 // wrapper per argument type the project uses.
 
 typedef size_t (*CCurl_data_callback)(char *buffer, size_t size, size_t count, void *user);
-typedef int (*CCurl_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *user);
 
 static inline CURLcode CCurl_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -31,10 +30,6 @@ static inline CURLcode CCurl_setopt_off_t(CURL *handle, CURLoption option, curl_
 
 static inline CURLcode CCurl_setopt_data_callback(CURL *handle, CURLoption option, CCurl_data_callback value) {
     return curl_easy_setopt(handle, option, value);
-}
-
-static inline CURLcode CCurl_setopt_debug_callback(CURL *handle, CCurl_debug_callback value) {
-    return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, value);
 }
 
 static inline CURLcode CCurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {

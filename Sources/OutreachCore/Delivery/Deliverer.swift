@@ -6,7 +6,10 @@ import Synchronization
 /// channel's `concurrency` and `rate`, and records every outcome.
 ///
 /// Blocking: each worker is a thread owning one sender (one curl handle, so one connection kept
-/// open); ``deliverDue(limit:)`` returns when every claimed row has an outcome.
+/// open) for the whole call, fed batch after batch; ``deliverAllDue(batch:deadline:)`` returns when
+/// every claimed row has an outcome. Outcomes are committed in groups (``OutcomeCommitter``):
+/// each worker waits for the commit that holds its own outcome before its next attempt, so a crash
+/// can only repeat the attempts under way, at most one per worker.
 public final class Deliverer: Sendable {
     let ledger: any Ledger
     let channels: [String: any Channel]
@@ -51,69 +54,109 @@ public final class Deliverer: Sendable {
         }
     }
 
-    /// Sends every row due now, in batches of `batch`, until none is left or `deadline` has passed;
-    /// returns the outcomes' counts.
+    /// Sends every row due now, claiming `batch` rows at a time, until none is left or `deadline`
+    /// has passed; returns the outcomes' counts.
     ///
-    /// A row retried within this call is not due again until its backoff, so this ends. The daemon
-    /// passes a deadline so a large backlog never holds up the next evaluation.
-    public func deliverAllDue(batch: Int = 10_000, deadline: Date? = nil) throws -> Report {
-        var total = Report()
-        while !isStopping() {
-            let pass = try deliverDue(limit: batch)
-            total += pass
-            if pass.attempted < batch || deadline.map({ clock.now > $0 }) == true { break }
-        }
-        return total
+    /// The next batch is claimed while the workers still send the last one, and each channel's
+    /// workers (one thread and one connection each) live for the whole call, not one batch. A row
+    /// retried within this call is not due again until its backoff, so this ends. The daemon passes
+    /// a deadline so a large backlog never holds up the next evaluation.
+    public func deliverAllDue(batch: Int = 500, deadline: Date? = nil) throws -> Report {
+        try deliver(batch: max(1, batch), deadline: deadline, claims: nil)
     }
 
-    /// Sends the rows due now, at most `limit`; returns the outcomes' counts.
+    /// Sends the rows due now, at most `limit` (one claim); returns the outcomes' counts.
     public func deliverDue(limit: Int = 10_000) throws -> Report {
-        let claimed = try ledger.claim(now: clock.now, limit: limit)
-        guard !claimed.isEmpty else { return Report() }
-        let pass = Pass(claimed)
+        try deliver(batch: max(1, limit), deadline: nil, claims: 1)
+    }
+
+    /// Claims up to `claims` batches (`nil`: until none is left) and delivers them; returns once
+    /// every claimed row has an outcome or, when stopping, is back in the queue.
+    private func deliver(batch: Int, deadline: Date?, claims: Int?) throws -> Report {
+        let pass = Pass(committer: OutcomeCommitter(ledger: ledger, clock: clock))
         let keeper = LeaseKeeper(ledger: ledger, pass: pass, clock: clock, logger: logger)
-        defer { keeper.stop() }
-        let suppressed = try ledger.suppressed(addresses: claimed.map(\.recipient))
+        let backlog = DeliveryBacklog()
+        let workers = DispatchGroup()
+        var failure: (any Error)?
+        do {
+            var started: [String: Int] = [:], handed: [String: Int] = [:], limiters: [String: RateLimiter] = [:]
+            var claimed = 0
+            while !isStopping(), claims.map({ claimed < $0 }) ?? true, claimed == 0 || deadline.map({ clock.now <= $0 }) ?? true {
+                // Claim ahead of the workers, but by one batch at most: a claimed row is held from others.
+                backlog.waitForRoom(below: batch, isStopping: isStopping)
+                if isStopping() { break }
+                let rows = try ledger.claim(now: clock.now, limit: batch)
+                claimed += 1
+                guard !rows.isEmpty else { break }
+                pass.hold(rows)
+                for (name, items) in try route(rows, pass: pass) {
+                    guard let channel = channels[name] else { continue }
+                    backlog.add(items, channel: name)
+                    handed[name, default: 0] += items.count
+                    let limiter = limiters[name] ?? RateLimiter(perSecond: channel.configuration.ratePerSecond)
+                    limiters[name] = limiter
+                    // Workers start as their channel's rows come, up to its concurrency, and stay.
+                    while started[name, default: 0] < min(channel.configuration.concurrency, handed[name, default: 0]) {
+                        started[name, default: 0] += 1
+                        workers.enter()
+                        let thread = Thread { [self] in
+                            defer { workers.leave() }
+                            work(channel: channel, name: name, backlog: backlog, limiter: limiter, pass: pass)
+                        }
+                        thread.name = "outreachd-\(name)"
+                        thread.start()
+                    }
+                }
+                if rows.count < batch { break }
+            }
+        } catch {
+            failure = error
+        }
+        backlog.close()
+        workers.wait()
+        // Stopping: what was claimed but nobody started goes back to the queue, its attempt uncounted.
+        let left = backlog.drain()
+        if !left.isEmpty {
+            pass.outstanding.withLock { for item in left { $0[item.key] = nil } }
+            do { try ledger.release(left, now: clock.now) } catch {
+                logger.error("cannot requeue \(left.count) unstarted messages (they will be requeued at the next start): \(error)")
+            }
+        }
+        pass.committer.stop()
+        keeper.stop()
+        if let failure { throw failure }
+        return pass.report.withLock { $0 }
+    }
+
+    /// Settles the rows that must not be sent (suppressed addresses, channels no longer configured)
+    /// and returns the others by channel.
+    private func route(_ rows: [OutboxItem], pass: Pass) throws -> [String: [OutboxItem]] {
+        let suppressed = try ledger.suppressed(addresses: rows.map(\.recipient))
         var byChannel: [String: [OutboxItem]] = [:]
-        for item in claimed {
+        for item in rows {
             if suppressed.contains(ContactAddress.key(for: item.recipient)) {
                 try finish(item, .failed("the address is on the suppression list; not sent", .suppressed), pass: pass)
+            } else if channels[item.channel] == nil {
+                // The configuration's to fix, never the message's fault: it waits, within its lateness.
+                try finish(item, outcome(.temporaryFailure("channel \"\(item.channel)\" is no longer configured", .configuration), for: item), pass: pass)
             } else {
                 byChannel[item.channel, default: []].append(item)
             }
         }
-        let group = DispatchGroup()
-        for (name, items) in byChannel {
-            guard let channel = channels[name] else {
-                // The configuration's to fix, never the message's fault: it waits, within its lateness.
-                for item in items {
-                    try finish(item, outcome(.temporaryFailure("channel \"\(name)\" is no longer configured", .configuration), for: item), pass: pass)
-                }
-                continue
-            }
-            let work = Locked(items[...])
-            let limiter = RateLimiter(perSecond: channel.configuration.ratePerSecond)
-            for _ in 0..<min(channel.configuration.concurrency, items.count) {
-                group.enter()
-                let thread = Thread { [self] in
-                    defer { group.leave() }
-                    self.work(channel: channel, queue: work, limiter: limiter, pass: pass)
-                }
-                thread.name = "outreachd-\(name)"
-                thread.start()
-            }
-        }
-        group.wait()
-        return pass.report.withLock { $0 }
+        return byChannel
     }
 
-    /// The claims of one pass still without an outcome, and the outcomes so far.
+    /// The claims of one delivery call still without an outcome, and the outcomes so far.
     final class Pass: Sendable {
         let report = Locked(Report())
-        let outstanding: Locked<[String: OutboxItem]>
+        let outstanding = Locked<[String: OutboxItem]>([:])
+        let committer: OutcomeCommitter
 
-        init(_ claimed: [OutboxItem]) {
-            outstanding = Locked(Dictionary(claimed.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
+        init(committer: OutcomeCommitter) { self.committer = committer }
+
+        /// Rows just claimed: their leases are renewed until each has an outcome.
+        func hold(_ rows: [OutboxItem]) {
+            outstanding.withLock { for row in rows where $0[row.key] == nil { $0[row.key] = row } }
         }
     }
 
@@ -122,36 +165,30 @@ public final class Deliverer: Sendable {
         LedgerTransition.after(result, attempts: item.attempts, now: clock.now, deadline: item.deadline)
     }
 
-    /// One worker: takes rows until none are left.
-    private func work(channel: any Channel, queue: Locked<ArraySlice<OutboxItem>>, limiter: RateLimiter, pass: Pass) {
+    /// One worker: one sender (so one connection) for every row of its channel, until none are
+    /// left or the daemon stops.
+    private func work(channel: any Channel, name: String, backlog: DeliveryBacklog, limiter: RateLimiter, pass: Pass) {
         let sender: any MessageSender
         do { sender = try channel.makeSender() } catch {
             // Without a sender the rows go back to waiting, with the reason; nothing is lost.
-            while let item = queue.withLock({ $0.popFirst() }) {
+            while let item = backlog.take(channel: name, isStopping: isStopping) {
                 try? finish(item, outcome(.temporaryFailure("\(error)", .configuration), for: item), pass: pass)
             }
             return
         }
-        while !isStopping(), let item = queue.withLock({ $0.popFirst() }) {
+        while let item = backlog.take(channel: name, isStopping: isStopping) {
             limiter.waitForSlot()
             let result = sender.send(item, now: clock.now)
-            do { try finish(item, outcome(result, for: item), pass: pass) } catch {
+            do { try finish(item, outcome(result, for: item), pass: pass, grouped: true) } catch {
                 logger.error("cannot record the outcome of \(item.key) in the ledger: \(error)")
             }
             onProgress()
         }
-        // Stopping: what this worker's channel had claimed but nobody started goes back to the queue.
-        let left = queue.withLock { rest -> [OutboxItem] in defer { rest.removeAll() }; return Array(rest) }
-        if !left.isEmpty {
-            pass.outstanding.withLock { for item in left { $0[item.key] = nil } }
-            do { try ledger.release(left, now: clock.now) } catch {
-                logger.error("cannot requeue \(left.count) unstarted messages (they will be requeued at the next start): \(error)")
-            }
-        }
     }
 
-    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, pass: Pass) throws {
-        let recorded = try ledger.record(item, transition, now: clock.now)
+    /// - Parameter grouped: recorded in the pass's next group commit (a worker's attempt), else at once.
+    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, pass: Pass, grouped: Bool = false) throws {
+        let recorded = grouped ? try pass.committer.commit(item, transition) : try ledger.record(item, transition, now: clock.now)
         pass.outstanding.withLock { $0[item.key] = nil }
         var metadata: Logger.Metadata = ["key": "\(item.key)", "rule": "\(item.rule)", "channel": "\(item.channel)", "attempt": "\(item.attempts)"]
         guard recorded else {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Builds the RFC 5322 text of one outreach e-mail.
@@ -31,7 +30,7 @@ public struct EmailMessage: Sendable {
 
     /// `<HASH@DOMAIN>`: the same key always gives the same Message-ID.
     public static func messageID(key: String, domain: String) -> String {
-        let digest = SHA256.hash(data: Data(key.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let digest = KeyDigest.hex(key, bytes: 16)
         return "<\(digest).outreachd@\(domain)>"
     }
 
@@ -117,6 +116,12 @@ public struct EmailMessage: Sendable {
         let s = seconds - days * 86_400
         let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d +0000", weekdays[((days % 7) + 7) % 7], day.day, months[day.month - 1], day.year, s / 3600, s / 60 % 60, s % 60)
+        func padded(_ n: Int, _ width: Int) -> String {
+            let digits = String(n)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        // Not String(format:): this runs once per e-mail, and the format path costs more than the rest.
+        return "\(weekdays[((days % 7) + 7) % 7]), \(padded(day.day, 2)) \(months[day.month - 1]) \(padded(day.year, 4)) "
+            + "\(padded(s / 3600, 2)):\(padded(s / 60 % 60, 2)):\(padded(s % 60, 2)) +0000"
     }
 }

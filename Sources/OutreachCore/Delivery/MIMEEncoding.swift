@@ -8,34 +8,55 @@ public enum MIMEEncoding {
     /// Bare CR and LF in the input are normalised to CRLF first, so nothing that looks like an SMTP
     /// end-of-data sequence can be smuggled through a body.
     public static func quotedPrintable(_ text: String) -> String {
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        var out = ""
-        for (index, line) in normalized.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if index > 0 { out += "\r\n" }
-            var current = ""
-            let bytes = Array(line.utf8)
-            for (i, b) in bytes.enumerated() {
-                let isLast = i == bytes.count - 1
-                var token: String
-                if (b == 0x20 || b == 0x09) && isLast {
-                    token = String(format: "=%02X", b)  // trailing white space would be stripped in transit
-                } else if (b >= 33 && b <= 126 && b != 61) || b == 0x20 || b == 0x09 {
-                    token = String(UnicodeScalar(b))
-                } else {
-                    token = String(format: "=%02X", b)
-                }
-                // A leading "." is encoded so no line of the body starts with one (belt and braces for SMTP).
-                if current.isEmpty, b == 0x2E { token = "=2E" }
-                if current.count + token.count > 75 {
-                    out += current + "=\r\n"
-                    current = ""
-                    if token == "." { token = "=2E" }
-                }
-                current += token
+        // One pass over the UTF-8 bytes into one buffer: this runs for every e-mail sent, and
+        // building a String per byte made it a quarter of `run --once`'s CPU (perf, 20,000 messages).
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + text.utf8.count / 2 + 8)
+        var line: [UInt8] = []
+        var afterCR = false
+        for byte in text.utf8 {
+            if byte == 0x0A, afterCR {
+                afterCR = false  // the LF of a CRLF: the line ended at its CR
+                continue
             }
-            out += current
+            afterCR = byte == 0x0D
+            if byte == 0x0A || byte == 0x0D {
+                encodeLine(line, into: &out)
+                out.append(contentsOf: [0x0D, 0x0A])
+                line.removeAll(keepingCapacity: true)
+            } else {
+                line.append(byte)
+            }
         }
-        return out
+        encodeLine(line, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// Appends one line of input (no line break in it), with soft breaks (`=` CRLF) keeping each
+    /// output line within 76 characters.
+    private static func encodeLine(_ line: [UInt8], into out: inout [UInt8]) {
+        var width = 0
+        for (index, byte) in line.enumerated() {
+            let isBlank = byte == 0x20 || byte == 0x09
+            // Trailing white space would be stripped in transit, so it is encoded.
+            var literal = (isBlank && index < line.count - 1) || (byte >= 33 && byte <= 126 && byte != 61)
+            // A leading "." is encoded so no line of the body starts with one (belt and braces for SMTP).
+            if width == 0, byte == 0x2E { literal = false }
+            if width + (literal ? 1 : 3) > 75 {
+                out.append(contentsOf: [0x3D, 0x0D, 0x0A])
+                width = 0
+                if byte == 0x2E { literal = false }
+            }
+            if literal {
+                out.append(byte)
+                width += 1
+            } else {
+                out.append(contentsOf: [0x3D, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+                width += 3
+            }
+        }
     }
 
     /// Whether `text` can stand in a header as it is.

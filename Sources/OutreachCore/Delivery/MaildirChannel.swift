@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Writes each message as an RFC 5322 file into a Maildir: `tmp/`, fsync, rename into `new/`, fsync the folder.
@@ -42,7 +41,7 @@ public struct MaildirChannel: Channel {
         for sub in ["tmp", "new", "cur"] {
             try FileManager.default.createDirectory(atPath: folder + "/" + sub, withIntermediateDirectories: true)
         }
-        let digest = SHA256.hash(data: Data(key.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = KeyDigest.hex(key, bytes: 12)
         let name = "\(Int(queuedAt.timeIntervalSince1970)).\(digest).outreachd"
         let temporary = folder + "/tmp/" + name
         let final = folder + "/new/" + name

@@ -47,10 +47,10 @@ public protocol Ledger: LedgerReader, AnyObject {
     func renew(_ claimed: [OutboxItem], now: Date) throws
     /// Puts claimed rows that were never attempted back in the queue (a stop between claim and send).
     func release(_ claimed: [OutboxItem], now: Date) throws
-    /// Records where an attempt left a claimed row; `false` when the claim was lost (taken over
-    /// after its lease ran out), in which case nothing changed.
-    @discardableResult
-    func record(_ claimed: OutboxItem, _ transition: LedgerTransition, now: Date) throws -> Bool
+    /// Records where attempts left their claimed rows, all in one transaction: one durable commit
+    /// for the group (the deliverer's group commit). For each outcome, in order: `false` when its
+    /// claim was lost (taken over after its lease ran out), in which case its row did not change.
+    func record(_ outcomes: [LedgerOutcome], now: Date) throws -> [Bool]
     /// Expires queued and retrying rows whose deadline has passed; returns how many.
     @discardableResult
     func expireOverdue(now: Date) throws -> Int
@@ -84,6 +84,15 @@ public protocol Ledger: LedgerReader, AnyObject {
     func recentProblems(limit: Int) throws -> [OutboxItem]
     /// The figures `status --format prometheus` prints, as of `now`.
     func metrics(now: Date) throws -> LedgerMetrics
+}
+
+extension Ledger {
+    /// Records where an attempt left a claimed row; `false` when the claim was lost (taken over
+    /// after its lease ran out), in which case nothing changed.
+    @discardableResult
+    public func record(_ claimed: OutboxItem, _ transition: LedgerTransition, now: Date) throws -> Bool {
+        try record([LedgerOutcome(claimed, transition)], now: now).first ?? false
+    }
 }
 
 /// What ``Ledger/enqueue(_:cap:now:)`` did.

@@ -179,42 +179,70 @@ public final class PostgresLedger: Ledger, Sendable {
         guard !claimed.isEmpty, let lease else { return }
         let until = now.addingTimeInterval(lease.timeInterval)
         let keys = claimed.map(\.key), claims = claimed.map { $0.claim ?? "" }
-        _ = try run("""
+        _ = try lockingInKeyOrder(keys, """
             UPDATE outreachd.outbox o SET lease_until = \(until)
             FROM unnest(\(keys)::text[], \(claims)::text[]) AS r(key, claim)
             WHERE o.key = r.key AND o.claim = r.claim AND o.state = 'sending'
             """)
     }
 
+    /// Runs `update` (a statement over several rows of `keys`) in a transaction that first locks
+    /// those rows in key order: the lease renewal, the group commit and the release of one instance
+    /// touch the same claimed rows from different threads, and two multi-row updates taking their
+    /// row locks in different orders can deadlock (PostgreSQL then aborts one: a lost group commit).
+    func lockingInKeyOrder(_ keys: [String], _ update: PostgresQuery) throws -> [PostgresRow] {
+        let sorted = keys.sorted()
+        return try transaction { c in
+            _ = try await c.rows("SELECT 1 FROM outreachd.outbox WHERE key = ANY(\(sorted)::text[]) ORDER BY key FOR UPDATE")
+            return try await c.rows(update)
+        }
+    }
+
     public func release(_ claimed: [OutboxItem], now: Date) throws {
         guard !claimed.isEmpty else { return }
         let keys = claimed.map(\.key), claims = claimed.map { $0.claim ?? "" }
-        _ = try run("""
+        _ = try lockingInKeyOrder(keys, """
             UPDATE outreachd.outbox o SET state = 'queued', attempts = o.attempts - 1, claim = NULL, lease_until = NULL, updated_at = \(now)
             FROM unnest(\(keys)::text[], \(claims)::text[]) AS r(key, claim)
             WHERE o.key = r.key AND o.claim = r.claim AND o.state = 'sending'
             """)
     }
 
-    @discardableResult
-    public func record(_ claimed: OutboxItem, _ transition: LedgerTransition, now: Date) throws -> Bool {
-        let sources = LedgerState.sqlList(LedgerTransition.outcomeSources)
-        let target = transition.target.rawValue
-        var reply: String?, error: String?, kind: String?, next: Date?
-        switch transition {
-        case .sent(let text): reply = text
-        case .retry(let at, let text, let failure): next = at; error = text; kind = failure.rawValue
-        case .failed(let text, let failure): error = text; kind = failure.rawValue
-        case .expired(let text, let failure): error = text; kind = failure?.rawValue
+    /// One transaction, so one commit (`synchronous_commit = on`) for the whole group: the outcomes
+    /// travel as one JSON array, each applied only through the claim that holds its row.
+    public func record(_ outcomes: [LedgerOutcome], now: Date) throws -> [Bool] {
+        guard !outcomes.isEmpty else { return [] }
+        // A key twice in one statement would update its row once, with either value: the later
+        // ones go in a statement of their own, after the first (where their claim is then gone).
+        var seen = Set<String>()
+        let first = outcomes.indices.filter { seen.insert(outcomes[$0].claimed.key).inserted }
+        let rows: [[String: Any]] = first.map { index in
+            let outcome = outcomes[index]
+            var reply: String?, error: String?, kind: String?, next: Date?
+            switch outcome.transition {
+            case .sent(let text): reply = text
+            case .retry(let at, let text, let failure): next = at; error = text; kind = failure.rawValue
+            case .failed(let text, let failure): error = text; kind = failure.rawValue
+            case .expired(let text, let failure): error = text; kind = failure?.rawValue
+            }
+            return ["key": outcome.claimed.key, "claim": outcome.claimed.claim ?? NSNull(), "state": outcome.transition.target.rawValue,
+                    "reply": reply ?? NSNull(), "error": error ?? NSNull(), "kind": kind ?? NSNull(),
+                    "next": next.map { $0.timeIntervalSince1970 } ?? NSNull()]
         }
-        let (r, e, k, n) = (reply, error, kind, next)
-        let key = claimed.key, claim = claimed.claim
-        return try !run("""
-                UPDATE outreachd.outbox SET state = \(target), reply = COALESCE(\(r), reply), last_error = COALESCE(\(e), last_error),
-                  failure_class = COALESCE(\(k), failure_class), next_attempt_at = \(n), claim = NULL, lease_until = NULL, updated_at = \(now)
-                WHERE key = \(key) AND state IN \(unescaped: sources) AND claim IS NOT DISTINCT FROM \(claim)
-                RETURNING 1
-                """).isEmpty
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: rows), as: UTF8.self)
+        let sources = LedgerState.sqlList(LedgerTransition.outcomeSources)
+        let recorded = Set(try lockingInKeyOrder(first.map { outcomes[$0].claimed.key }, """
+                UPDATE outreachd.outbox o SET state = r.state, reply = COALESCE(r.reply, o.reply), last_error = COALESCE(r.error, o.last_error),
+                  failure_class = COALESCE(r.kind, o.failure_class), next_attempt_at = to_timestamp(r.next), claim = NULL, lease_until = NULL,
+                  updated_at = \(now)
+                FROM jsonb_to_recordset(\(json)::jsonb) AS r(key text, claim text, state text, reply text, error text, kind text, next float8)
+                WHERE o.key = r.key AND o.state IN \(unescaped: sources) AND o.claim IS NOT DISTINCT FROM r.claim
+                RETURNING o.key
+                """).map { row in try decoding { try row.decode(String.self) } })
+        let firsts = Set(first)
+        let rest = outcomes.indices.filter { !firsts.contains($0) }
+        var later = try record(rest.map { outcomes[$0] }, now: now)[...]
+        return outcomes.indices.map { firsts.contains($0) ? recorded.contains(outcomes[$0].claimed.key) : later.removeFirst() }
     }
 
     @discardableResult

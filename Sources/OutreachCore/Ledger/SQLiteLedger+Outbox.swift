@@ -85,34 +85,39 @@ extension SQLiteLedger {
         }
     }
 
-    @discardableResult
-    public func record(_ claimed: OutboxItem, _ transition: LedgerTransition, now: Date) throws -> Bool {
+    public func record(_ outcomes: [LedgerOutcome], now: Date) throws -> [Bool] {
+        guard !outcomes.isEmpty else { return [] }
         let t = now.timeIntervalSince1970
         let sources = LedgerState.sqlList(LedgerTransition.outcomeSources)
+        // One transaction for the whole group: one commit, so one fsync of the WAL, however many outcomes.
         return try writing { db in
-            switch transition {
-            case .sent(let reply):
-                try db.execute(sql: """
-                    UPDATE outbox SET state = 'sent', reply = ?, next_attempt_at = NULL, claim = NULL, updated_at = ?
-                    WHERE key = ? AND state IN \(sources) AND claim IS ?
-                    """, arguments: [reply, t, claimed.key, claimed.claim])
-            case .retry(let at, let error, let kind):
-                try db.execute(sql: """
-                    UPDATE outbox SET state = 'retry', next_attempt_at = ?, last_error = ?, failure_class = ?, claim = NULL, updated_at = ?
-                    WHERE key = ? AND state IN \(sources) AND claim IS ?
-                    """, arguments: [at.timeIntervalSince1970, error, kind.rawValue, t, claimed.key, claimed.claim])
-            case .failed(let error, let kind), .expired(let error, let kind?):
-                try db.execute(sql: """
-                    UPDATE outbox SET state = ?, last_error = ?, failure_class = ?, next_attempt_at = NULL, claim = NULL, updated_at = ?
-                    WHERE key = ? AND state IN \(sources) AND claim IS ?
-                    """, arguments: [transition.target.rawValue, error, kind.rawValue, t, claimed.key, claimed.claim])
-            case .expired(let error, nil):
-                try db.execute(sql: """
-                    UPDATE outbox SET state = 'expired', last_error = ?, next_attempt_at = NULL, claim = NULL, updated_at = ?
-                    WHERE key = ? AND state IN \(sources) AND claim IS ?
-                    """, arguments: [error, t, claimed.key, claimed.claim])
+            let guarded = "WHERE key = ? AND state IN \(sources) AND claim IS ?"
+            let sent = try db.cachedStatement(sql: """
+                UPDATE outbox SET state = 'sent', reply = ?, next_attempt_at = NULL, claim = NULL, updated_at = ? \(guarded)
+                """)
+            let retry = try db.cachedStatement(sql: """
+                UPDATE outbox SET state = 'retry', next_attempt_at = ?, last_error = ?, failure_class = ?, claim = NULL, updated_at = ? \(guarded)
+                """)
+            let failed = try db.cachedStatement(sql: """
+                UPDATE outbox SET state = ?, last_error = ?, failure_class = ?, next_attempt_at = NULL, claim = NULL, updated_at = ? \(guarded)
+                """)
+            let expiredWithoutClass = try db.cachedStatement(sql: """
+                UPDATE outbox SET state = 'expired', last_error = ?, next_attempt_at = NULL, claim = NULL, updated_at = ? \(guarded)
+                """)
+            return try outcomes.map { outcome in
+                let (key, claim) = (outcome.claimed.key, outcome.claimed.claim)
+                switch outcome.transition {
+                case .sent(let reply):
+                    try sent.execute(arguments: [reply, t, key, claim])
+                case .retry(let at, let error, let kind):
+                    try retry.execute(arguments: [at.timeIntervalSince1970, error, kind.rawValue, t, key, claim])
+                case .failed(let error, let kind), .expired(let error, let kind?):
+                    try failed.execute(arguments: [outcome.transition.target.rawValue, error, kind.rawValue, t, key, claim])
+                case .expired(let error, nil):
+                    try expiredWithoutClass.execute(arguments: [error, t, key, claim])
+                }
+                return db.changesCount == 1
             }
-            return db.changesCount == 1
         }
     }
 

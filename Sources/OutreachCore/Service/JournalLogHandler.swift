@@ -38,13 +38,18 @@ public struct JournalLogHandler: LogHandler {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quoted("\($0.value)"))" }.joined(separator: " ")
-        var line = prefixPriority ? "<\(Self.priority(event.level))>" : Timestamp.format(Date(), in: TimeZone(identifier: "UTC")!) + " "
+        var line = prefixPriority ? "<\(Self.priority(event.level))>" : Timestamp.format(Date(), in: Self.utc) + " "
         line += "\(event.level) \(event.message)"
         if !fields.isEmpty { line += " " + fields }
         // One event, one line: a value with a line break must not split it (or forge another entry).
-        line = line.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r") + "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        // Looked for first: the daemon logs a line per message sent, and almost none has a break.
+        if line.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+            line = line.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
+
+    private static let utc = TimeZone(identifier: "UTC")!
 
     private static func quoted(_ value: String) -> String {
         value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value

@@ -35,12 +35,12 @@ public struct Tick: Sendable {
     /// Runs the tick.
     ///
     /// - Parameters:
-    ///   - batch: rows claimed per delivery pass.
+    ///   - batch: rows claimed at a time (the next batch is claimed while the last one is sent).
     ///   - deliverUntil: stop starting delivery passes after this instant (the daemon: about one
     ///     interval, so a backlog never holds up the next evaluation); `nil`: until nothing is due.
     ///   - isStopping: checked before each message (the daemon's SIGTERM).
     ///   - onProgress: after each message (the watchdog's heartbeat).
-    public func run(batch: Int = 10_000, deliverUntil: Date? = nil, isStopping: @escaping @Sendable () -> Bool = { false },
+    public func run(batch: Int = 500, deliverUntil: Date? = nil, isStopping: @escaping @Sendable () -> Bool = { false },
                     onProgress: @escaping @Sendable () -> Void = {}) throws -> Report {
         let started = clock.now
         let queued = try delivery.outreach.queueDue(at: started, into: delivery.ledger, logger: logger)

@@ -512,6 +512,12 @@ func decodeQuotedPrintable(_ text: String) -> [UInt8] {
         #expect(!text.contains("\r\n.\r\n"), "an SMTP end-of-data line in the message")
     }
 
+    @Test func testALineBreakBeforeACombiningMarkIsStillALineBreak() throws {
+        // Swift sees "\r\u{301}" as one character; the encoder works on bytes, so the CR still ends the line.
+        let (_, encoded) = try split(try message(body: "a\r\u{301}b\r\n\u{301}c").rendered())
+        #expect(encoded == "a\r\n=CC=81b\r\n=CC=81c\r\n")
+    }
+
     @Test func testBodyOfEmptyTextStillEndsTheMessageCleanly() throws {
         let text = try message(body: "").rendered()
         expectCRLFOnly(text)

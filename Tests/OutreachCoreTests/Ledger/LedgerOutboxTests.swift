@@ -243,6 +243,44 @@ import Testing
     }
 
     @Test(arguments: LedgerBackend.allCases)
+    func testAGroupOfOutcomesIsRecordedTogetherEachThroughItsOwnClaim(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
+        try enqueue(l, [item("lost")])
+        let lost = try #require(try l.claim(now: now, limit: 1).first)
+        // The row is taken back (SQLite: a crash recovery; PostgreSQL: its lease runs out) and claimed
+        // again: the first claim no longer holds it.
+        try l.recoverInterrupted(now: now)
+        #expect(try l.claim(now: now.addingTimeInterval(61), limit: 1).first?.key == "lost")
+        let later = now.addingTimeInterval(65)
+        try enqueue(l, [item("g1"), item("g2"), item("g3")])
+        let group = try l.claim(now: later, limit: 10)
+        #expect(Set(group.map(\.key)) == ["g1", "g2", "g3"])
+        try enqueue(l, [item("queued")])
+        func g(_ key: String) throws -> OutboxItem { try #require(group.first { $0.key == key }) }
+        let recorded = try l.record([
+            LedgerOutcome(try g("g1"), .sent(reply: "250 2.0.0 Ok")),
+            LedgerOutcome(lost, .failed("554 from the lost claim", .permanent)),
+            LedgerOutcome(try g("g2"), .retry(at: later.addingTimeInterval(300), error: "451 later", .temporary)),
+            LedgerOutcome(try g("g3"), .failed("550 5.1.1 no such user", .noSuchMailbox)),
+            // The same row twice in one group: the first outcome moves it out of `sending`, so the second is refused.
+            LedgerOutcome(try g("g1"), .failed("late duplicate", .permanent)),
+        ], now: later)
+        #expect(recorded == [true, false, true, true, false])
+        #expect(try l.item(key: "g1")?.state == .sent)
+        #expect(try l.item(key: "g1")?.reply == "250 2.0.0 Ok")
+        #expect(try l.item(key: "g1")?.lastError == nil)
+        #expect(try l.item(key: "g2")?.state == .retry)
+        #expect(try l.item(key: "g2")?.nextAttemptAt == later.addingTimeInterval(300))
+        #expect(try l.item(key: "g3")?.state == .failed)
+        #expect(try l.item(key: "g3")?.failureClass == .noSuchMailbox)
+        #expect(try l.item(key: "lost")?.state == .sending, "a late write from a lost claim changes nothing")
+        #expect(try l.item(key: "lost")?.lastError == nil)
+        #expect(try l.item(key: "queued")?.state == .queued)
+        #expect(try l.record([], now: later) == [])
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
     func testAnOutcomeIsRecordedOnlyFromSending(_ backend: LedgerBackend) throws {
         let place = try backend.place(in: folder)
         let l = try place.open()
