@@ -876,7 +876,7 @@ def main() -> int:
     args = parser.parse_args()
 
     if not args.bin.exists():
-        print(f"{args.bin} is not built; run `swift build -c release` (make bench does)", file=sys.stderr)
+        print(f"{args.bin} is not built; run `make release` (make bench does)", file=sys.stderr)
         return 1
     work = args.work or CACHE / "work"
     suite = Suite(binary=args.bin.resolve(), runs=1 if args.smoke else args.runs, work=work,
