@@ -2,13 +2,12 @@ import OutreachCore
 
 /// The one place the benchmark calls outreachd's renderer.
 ///
-/// Today that is ``TemplateSet/render(_:configuration:)``, which also works out the message's
-/// values (first name, dates and amounts formatted for the locale) on every call. When a
-/// lower-level "render prepared values" entry point lands, prepare the values in ``prepare(_:)``
-/// (outside the timed loop) and call it from ``render(_:)``: nothing else changes.
+/// ``prepare(_:)`` works out a message's values once (first name, dates and amounts formatted for
+/// the locale: ``TemplateSet/prepare(_:configuration:)``), outside the timed loop; ``render(_:)``
+/// is what delivery and preview do per message after that: ``PreparedMessage/render()``.
 public struct RenderAdapter: Sendable {
-    /// What ``render(_:)`` takes: today the occurrence itself.
-    public typealias Prepared = Occurrence
+    /// What ``render(_:)`` takes: the message's template with its values.
+    public typealias Prepared = PreparedMessage
 
     public let templates: TemplateSet
     public let configuration: Configuration
@@ -18,12 +17,17 @@ public struct RenderAdapter: Sendable {
         configuration = fixtures.configuration
     }
 
-    /// Done once per case, before timing.
-    public func prepare(_ renderCase: RenderCase) -> Prepared { renderCase.occurrence }
+    /// Done once per case, before timing. The fixtures name shipped templates, so a missing one is
+    /// a broken checkout, not a figure.
+    public func prepare(_ renderCase: RenderCase) -> Prepared {
+        do { return try templates.prepare(renderCase.occurrence, configuration: configuration) } catch {
+            fatalError("cannot prepare \(renderCase.name): \(error)")
+        }
+    }
 
     /// The timed call: one message, subject and body.
     @inline(never)
     public func render(_ prepared: Prepared) throws -> RenderedMessage {
-        try templates.render(prepared, configuration: configuration)
+        try prepared.render()
     }
 }
