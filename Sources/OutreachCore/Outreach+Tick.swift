@@ -51,7 +51,8 @@ extension Outreach {
         let upcoming: [PlanEntry]
         let horizon: Date
         var report = QueueReport()
-        if let remembered, let (due, later) = remembered.entries(at: now, lastTick: last, store: storeVersion, ledger: ledgerVersion, lookback: lookback) {
+        if let remembered, let (due, later) = remembered.entries(at: now, store: storeVersion, ledger: ledgerVersion, lookback: lookback,
+                                                                              lateness: configuration.rules.map(\.maxLateness)) {
             plan = Plan(now: now)
             plan.entries = due
             upcoming = later
@@ -105,7 +106,8 @@ extension Outreach {
         try ledger.setLastTick(now)
         if let storeVersion, let ledgerVersion {
             let allInserted = enqueued.inserted == items.count
-            memory = EvaluationMemory(through: now, horizon: horizon, storeVersion: storeVersion, ledgerVersion: ledgerVersion,
+            memory = EvaluationMemory(through: now, lookback: lookback,
+                                      horizon: horizon, storeVersion: storeVersion, ledgerVersion: ledgerVersion,
                                       pending: plan.entries.filter { EvaluationMemory.staysPending($0, allInserted: allInserted) }, upcoming: upcoming)
         }
         return report

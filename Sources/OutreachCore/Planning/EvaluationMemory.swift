@@ -7,7 +7,8 @@ import Foundation
 /// and also those due in the next ``Outreach/evaluationHorizon`` (kept as ``upcoming``). After it,
 /// everything at or before `t0` is either in the ledger, where it stays for good, or kept here
 /// (``pending``). A later tick at `t1` with the same store data, the same ledger (no other
-/// process wrote it) and `t1` within the horizon would find, evaluating everything:
+/// process wrote it), `t1` within the horizon and every rule's window starting no earlier than
+/// at `t0` would find, evaluating everything:
 /// - occurrences due after `t0`: exactly the upcoming ones due by `t1`, the data being the same;
 /// - occurrences due by `t0`, within its (later-starting) window: the same ones as at `t0`, of
 ///   which those the ledger holds are decided (`.recorded`) whatever else happens.
@@ -16,12 +17,14 @@ import Foundation
 /// could queue or expire, with the ledger's current records, cap events and suppressions. Left
 /// out are only entries blocked by the store's own data (opted out, no address: checked before
 /// expiry, so never recorded), which stay blocked while the data stays. Anything else (a store
-/// or ledger changed by someone else, a different last tick, a clock gone back, the horizon
-/// passed) makes the next tick evaluate everything again. The memory belongs to the `Outreach`
-/// that made it: a reload starts without one.
+/// or ledger changed by someone else, a window reaching further back, a clock gone back, the
+/// horizon passed) makes the next tick evaluate everything again. The memory belongs to the
+/// `Outreach` that made it: a reload starts without one.
 public struct EvaluationMemory: Sendable {
     /// The instant the rules were last evaluated at.
     let through: Date
+    /// That evaluation's lookback (its windows started each rule's `max_lateness` and this much before `through`).
+    let lookback: TimeSpan
     /// Upcoming occurrences are known up to here.
     let horizon: Date
     let storeVersion: DataVersion
@@ -36,14 +39,18 @@ public struct EvaluationMemory: Sendable {
     /// memory cannot stand in for a full evaluation.
     ///
     /// - Parameters:
-    ///   - lastTick: the ledger's last tick, which must be `through` (else another instance or
-    ///     process evaluated in between).
-    ///   - versions: the store's and the ledger's data versions now.
-    ///   - lookback: the tick's lookback: the full evaluation's window starts `max_lateness`
-    ///     and this much before `now`, and pending entries before it are left out as it leaves them.
-    func entries(at now: Date, lastTick: Date?, store: DataVersion?, ledger: DataVersion?,
-                 lookback: TimeSpan) -> (due: [PlanEntry], upcoming: [PlanEntry])? {
-        guard store == storeVersion, ledger == ledgerVersion, lastTick == through, now >= through, now <= horizon else { return nil }
+    ///   - store: the store's data version now; `ledger`: the ledger's.
+    ///   - lookback: the tick's lookback: a full evaluation's window starts `max_lateness` and
+    ///     this much before `now`, and pending entries before it are left out as it leaves them.
+    ///   - lateness: every rule's `max_lateness`: no window may start before the one at `through`
+    ///     did (compared as the windows are computed, to the last bit).
+    func entries(at now: Date, store: DataVersion?, ledger: DataVersion?, lookback: TimeSpan,
+                 lateness: [TimeSpan]) -> (due: [PlanEntry], upcoming: [PlanEntry])? {
+        guard store == storeVersion, ledger == ledgerVersion, now >= through, now <= horizon else { return nil }
+        for span in lateness {
+            let start = now.addingTimeInterval(-(span.timeInterval + lookback.timeInterval))
+            guard start >= through.addingTimeInterval(-(span.timeInterval + self.lookback.timeInterval)) else { return nil }
+        }
         var entries = pending.filter { $0.occurrence.due >= now.addingTimeInterval(-($0.occurrence.rule.maxLateness.timeInterval + lookback.timeInterval)) }
         let split = upcoming.partitioningIndex { $0.occurrence.due > now }
         entries += upcoming[..<split]

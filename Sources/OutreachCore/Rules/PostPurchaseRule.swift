@@ -48,6 +48,7 @@ public struct PostPurchaseRule: RuleKind {
             ? try context.store.customersWithUnresolvedTickets(among: dueInWindow.map(\.1.id)) : StoreRows([])
         // A ticket in a status nobody knows may be open: it holds the message like an open one.
         let unknownTickets = Dictionary(grouping: openTickets.rejected) { $0.customerID ?? "" }
+        yield.occurrences.reserveCapacity(dueInWindow.count)
         for (purchase, customer, zone, due) in dueInWindow {
             var hold: String?
             if openTickets.rows.contains(customer.id) {

@@ -139,7 +139,8 @@ import Testing
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             // Mostly a minute to a quarter hour; now and then hours, once a day and a half (a daemon asleep).
             let gap: Double = step == 200 ? 36 * 3600 : (seed >> 33) % 23 == 0 ? Double((seed >> 20) % 5 + 1) * 3600 : Double((seed >> 40) % 900 + 60)
-            now = now.addingTimeInterval(gap)
+            // Fractions of a second, as a daemon's clock gives them (lookbacks round up to whole seconds).
+            now = now.addingTimeInterval(gap + Double((seed >> 8) % 1000) / 1000)
             switch step {
             case 40:  // a purchase backdated into the check-in window
                 try writer.write { db in
