@@ -54,10 +54,10 @@ extension Outreach {
         if let remembered, let (due, later) = remembered.entries(at: now, store: storeVersion, ledger: ledgerVersion, lookback: lookback,
                                                                               lateness: configuration.rules.map(\.maxLateness)) {
             plan = Plan(now: now)
-            plan.entries = due
+            plan.entries = due.pending + due.new
             upcoming = later
             horizon = remembered.horizon
-            try decide(&plan)
+            try decide(&plan, unrecorded: due.pending.count)
             report.incremental = true
         } else {
             plan = try occurrences(at: now, lookback: lookback, horizon: Self.evaluationHorizon)
@@ -104,11 +104,13 @@ extension Outreach {
         report.expired = items.filter { $0.state == .expired }.count
         report.failed = items.filter { $0.state == .failed }.count
         try ledger.setLastTick(now)
-        if let storeVersion, let ledgerVersion {
-            let allInserted = enqueued.inserted == items.count
-            memory = EvaluationMemory(through: now, lookback: lookback,
-                                      horizon: horizon, storeVersion: storeVersion, ledgerVersion: ledgerVersion,
-                                      pending: plan.entries.filter { EvaluationMemory.staysPending($0, allInserted: allInserted) }, upcoming: upcoming)
+        // Only when every item went in: then the ledger holds exactly the keys it held plus these,
+        // and every entry kept is known not to be in it.
+        if let storeVersion, let ledgerVersion, enqueued.inserted == items.count {
+            let inserted = Set(items.map(\.key))
+            memory = EvaluationMemory(through: now, lookback: lookback, horizon: horizon, storeVersion: storeVersion, ledgerVersion: ledgerVersion,
+                                      pending: plan.entries.filter { EvaluationMemory.staysPending($0) && !inserted.contains($0.occurrence.key) },
+                                      upcoming: upcoming)
         }
         return report
     }

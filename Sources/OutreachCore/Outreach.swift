@@ -138,16 +138,22 @@ public struct Outreach: Sendable {
 
     /// Decides the outcome of every entry of `plan` at its instant, from the ledger's records, cap
     /// events and suppressions for those entries (and no others).
-    func decide(_ plan: inout Plan) throws {
+    ///
+    /// - Parameter unrecorded: how many entries, from the first, are known not to be in the ledger
+    ///   (an ``EvaluationMemory``'s pending ones): their records are not asked for.
+    func decide(_ plan: inout Plan, unrecorded: Int = 0) throws {
         guard !plan.entries.isEmpty else { return }
         var history = Planner.History()
-        history.records = try ledger.records(keys: plan.entries.map(\.occurrence.key))
-        if let cap = configuration.schedule.maxPerCustomer {
-            history.capEvents = try ledger.capEvents(customerIDs: Array(Set(plan.entries.map(\.occurrence.customer.id))),
-                                                     since: plan.now.addingTimeInterval(-cap.period.timeInterval))
-        }
+        history.records = try ledger.records(keys: plan.entries[unrecorded...].map(\.occurrence.key))
         history.suppressed = try ledger.suppressed(addresses: plan.entries.compactMap(\.recipient))
         let planner = Planner(sendWindow: configuration.schedule.sendWindow, cap: configuration.schedule.maxPerCustomer)
+        if let cap = configuration.schedule.maxPerCustomer {
+            // Only customers with an entry left to schedule: the cap decides nothing else.
+            let now = plan.now
+            var open: Set<String> = []
+            for entry in plan.entries where planner.settled(entry, history: history, now: now) == nil { open.insert(entry.occurrence.customer.id) }
+            history.capEvents = try ledger.capEvents(customerIDs: Array(open), since: plan.now.addingTimeInterval(-cap.period.timeInterval))
+        }
         planner.decide(&plan.entries, history: history, now: plan.now)
     }
 

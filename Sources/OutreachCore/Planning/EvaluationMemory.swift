@@ -29,14 +29,15 @@ public struct EvaluationMemory: Sendable {
     let horizon: Date
     let storeVersion: DataVersion
     let ledgerVersion: DataVersion
-    /// Entries due by `through` that the ledger did not hold after that tick and that a later tick
-    /// could still queue or expire.
+    /// Entries due by `through` that the ledger did not hold after that tick (so, with no other
+    /// process writing it, does not hold now) and that a later tick could still queue or expire.
     let pending: [PlanEntry]
     /// Entries due after `through`, up to `horizon`, oldest first.
     let upcoming: [PlanEntry]
 
-    /// The entries a tick at `now` must plan, split from those still to come; `nil` when this
-    /// memory cannot stand in for a full evaluation.
+    /// The entries a tick at `now` must plan (the pending ones, which the ledger does not hold,
+    /// and the newly due ones, which it may), and those still to come; `nil` when this memory
+    /// cannot stand in for a full evaluation.
     ///
     /// - Parameters:
     ///   - store: the store's data version now; `ledger`: the ledger's.
@@ -45,24 +46,22 @@ public struct EvaluationMemory: Sendable {
     ///   - lateness: every rule's `max_lateness`: no window may start before the one at `through`
     ///     did (compared as the windows are computed, to the last bit).
     func entries(at now: Date, store: DataVersion?, ledger: DataVersion?, lookback: TimeSpan,
-                 lateness: [TimeSpan]) -> (due: [PlanEntry], upcoming: [PlanEntry])? {
+                 lateness: [TimeSpan]) -> (due: (pending: [PlanEntry], new: [PlanEntry]), upcoming: [PlanEntry])? {
         guard store == storeVersion, ledger == ledgerVersion, now >= through, now <= horizon else { return nil }
         for span in lateness {
             let start = now.addingTimeInterval(-(span.timeInterval + lookback.timeInterval))
             guard start >= through.addingTimeInterval(-(span.timeInterval + self.lookback.timeInterval)) else { return nil }
         }
-        var entries = pending.filter { $0.occurrence.due >= now.addingTimeInterval(-($0.occurrence.rule.maxLateness.timeInterval + lookback.timeInterval)) }
+        let kept = pending.filter { $0.occurrence.due >= now.addingTimeInterval(-($0.occurrence.rule.maxLateness.timeInterval + lookback.timeInterval)) }
         let split = upcoming.partitioningIndex { $0.occurrence.due > now }
-        entries += upcoming[..<split]
-        return (entries, Array(upcoming[split...]))
+        return ((kept, Array(upcoming[..<split])), Array(upcoming[split...]))
     }
 
     /// Whether a later tick must look at `entry` again, after a tick that decided it and put
-    /// into the ledger every item it made (`allInserted`) or not.
-    static func staysPending(_ entry: PlanEntry, allInserted: Bool) -> Bool {
+    /// into the ledger every item it made (the due and the expired ones).
+    static func staysPending(_ entry: PlanEntry) -> Bool {
         switch entry.outcome {
-        case .recorded, .blocked(.optedOut), .blocked(.noAddress): return false
-        case .due, .expired: return !allInserted
+        case .recorded, .blocked(.optedOut), .blocked(.noAddress), .due, .expired: return false
         case .waiting, .willExpire, .blocked(.suppressed), .blocked(.held): return true
         }
     }

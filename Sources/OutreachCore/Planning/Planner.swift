@@ -65,26 +65,11 @@ public struct Planner: Sendable {
     func decide(_ entries: inout [PlanEntry], history: History, now: Date) {
         var open: [String: [Int]] = [:]
         for i in entries.indices {
-            let outcome: Outcome?
-            let key = entries[i].occurrence.key
-            if let record = history.records[key] {
-                outcome = .recorded(record)
-            } else if entries[i].occurrence.customer.optedOut {
-                outcome = .blocked(.optedOut)
-            } else if entries[i].recipient == nil {
-                let channel = entries[i].channel
-                outcome = .blocked(.noAddress(channel.address, channel: channel.name))
-            } else if !history.suppressed.isEmpty, let r = entries[i].recipient, history.suppressed.contains(ContactAddress.key(for: r)) {
-                outcome = .blocked(.suppressed)
-            } else if entries[i].occurrence.deadline < now {
-                outcome = .expired(at: entries[i].occurrence.deadline)
-            } else if let hold = entries[i].occurrence.hold, entries[i].occurrence.due <= now {
-                outcome = .blocked(.held(hold))
+            if let outcome = settled(entries[i], history: history, now: now) {
+                entries[i].outcome = outcome
             } else {
-                outcome = nil
                 open[entries[i].occurrence.customer.id, default: []].append(i)
             }
-            if let outcome { entries[i].outcome = outcome }
         }
         for (customerID, group) in open {
             schedule(group, in: &entries, sent: history.capEvents[customerID] ?? [], now: now)
@@ -99,6 +84,23 @@ public struct Planner: Sendable {
             while j < i { j = source[j] }
             entries.swapAt(i, j)
         }
+    }
+
+    /// The outcome of `entry` when the ledger's records, the customer's data, the suppression list
+    /// and the clock settle it alone; `nil` when it is open, to be played against the send window
+    /// and the cap (which is all ``History/capEvents`` is needed for).
+    func settled(_ entry: PlanEntry, history: History, now: Date) -> Outcome? {
+        let o = entry.occurrence
+        if let record = history.records[o.key] { return .recorded(record) }
+        if o.customer.optedOut { return .blocked(.optedOut) }
+        guard let recipient = entry.recipient else {
+            let channel = entry.channel
+            return .blocked(.noAddress(channel.address, channel: channel.name))
+        }
+        if !history.suppressed.isEmpty, history.suppressed.contains(ContactAddress.key(for: recipient)) { return .blocked(.suppressed) }
+        if o.deadline < now { return .expired(at: o.deadline) }
+        if let hold = o.hold, o.due <= now { return .blocked(.held(hold)) }
+        return nil
     }
 
     /// Plays one customer's open occurrences (`group`, indices into `entries`) forward in time:
