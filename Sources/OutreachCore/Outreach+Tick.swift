@@ -51,13 +51,13 @@ extension Outreach {
         let upcoming: [PlanEntry]
         let horizon: Date
         var report = QueueReport()
-        if let remembered, let (due, later) = remembered.entries(at: now, store: storeVersion, ledger: ledgerVersion, lookback: lookback,
+        if let remembered, let (due, pending, later) = remembered.entries(at: now, store: storeVersion, ledger: ledgerVersion, lookback: lookback,
                                                                               lateness: configuration.rules.map(\.maxLateness)) {
             plan = Plan(now: now)
-            plan.entries = due.pending + due.new
+            plan.entries = due
             upcoming = later
             horizon = remembered.horizon
-            try decide(&plan, unrecorded: due.pending.count)
+            try decide(&plan, unrecorded: pending)
             report.incremental = true
         } else {
             plan = try occurrences(at: now, lookback: lookback, horizon: Self.evaluationHorizon)

@@ -35,9 +35,9 @@ public struct EvaluationMemory: Sendable {
     /// Entries due after `through`, up to `horizon`, oldest first.
     let upcoming: [PlanEntry]
 
-    /// The entries a tick at `now` must plan (the pending ones, which the ledger does not hold,
-    /// and the newly due ones, which it may), and those still to come; `nil` when this memory
-    /// cannot stand in for a full evaluation.
+    /// The entries a tick at `now` must plan (first the `pending` ones, which the ledger does not
+    /// hold, then the newly due ones, which it may), and those still to come; `nil` when this
+    /// memory cannot stand in for a full evaluation.
     ///
     /// - Parameters:
     ///   - store: the store's data version now; `ledger`: the ledger's.
@@ -46,15 +46,17 @@ public struct EvaluationMemory: Sendable {
     ///   - lateness: every rule's `max_lateness`: no window may start before the one at `through`
     ///     did (compared as the windows are computed, to the last bit).
     func entries(at now: Date, store: DataVersion?, ledger: DataVersion?, lookback: TimeSpan,
-                 lateness: [TimeSpan]) -> (due: (pending: [PlanEntry], new: [PlanEntry]), upcoming: [PlanEntry])? {
+                 lateness: [TimeSpan]) -> (due: [PlanEntry], pending: Int, upcoming: [PlanEntry])? {
         guard store == storeVersion, ledger == ledgerVersion, now >= through, now <= horizon else { return nil }
         for span in lateness {
             let start = now.addingTimeInterval(-(span.timeInterval + lookback.timeInterval))
             guard start >= through.addingTimeInterval(-(span.timeInterval + self.lookback.timeInterval)) else { return nil }
         }
-        let kept = pending.filter { $0.occurrence.due >= now.addingTimeInterval(-($0.occurrence.rule.maxLateness.timeInterval + lookback.timeInterval)) }
+        var due = pending.filter { $0.occurrence.due >= now.addingTimeInterval(-($0.occurrence.rule.maxLateness.timeInterval + lookback.timeInterval)) }
+        let kept = due.count
         let split = upcoming.partitioningIndex { $0.occurrence.due > now }
-        return ((kept, Array(upcoming[..<split])), Array(upcoming[split...]))
+        due += upcoming[..<split]
+        return (due, kept, Array(upcoming[split...]))
     }
 
     /// Whether a later tick must look at `entry` again, after a tick that decided it and put
