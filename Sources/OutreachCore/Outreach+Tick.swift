@@ -14,6 +14,9 @@ extension Outreach {
         public var failed = 0
         /// Store rows the rules could not use, with the reason (for the log).
         public var skipped: [String] = []
+        /// Whether only what was new since the last tick was planned (see ``EvaluationMemory``),
+        /// rather than every rule's whole window.
+        public var incremental = false
 
         public init() {}
     }
@@ -21,13 +24,50 @@ extension Outreach {
     /// The longest downtime a tick looks back over for occurrences to record as expired.
     public static let maximumCatchUp = TimeSpan.days(60)
 
+    /// How far ahead a daemon's full evaluation also looks, so that the ticks after it only pick
+    /// up what became due (see ``EvaluationMemory``): an hour of occurrences is a small share of
+    /// a lateness window's, and one full evaluation an hour is cheap.
+    public static let evaluationHorizon = TimeSpan.hours(1)
+
     /// Evaluates the rules at `now` and commits to the ledger, before any attempt, every message due
     /// (rendered) and every occurrence that expired since the last tick.
     public func queueDue(at now: Date, into ledger: any Ledger, logger: Logger) throws -> QueueReport {
+        var memory: EvaluationMemory?
+        return try queueDue(at: now, into: ledger, logger: logger, memory: &memory)
+    }
+
+    /// The same for a tick of a running daemon: `memory` is what the last tick left (`nil` for
+    /// the first), and is replaced by what this one leaves (`nil` when it throws). With it, a tick
+    /// plans only what is new since the last one, or else evaluates everything.
+    public func queueDue(at now: Date, into ledger: any Ledger, logger: Logger, memory: inout EvaluationMemory?) throws -> QueueReport {
+        let remembered = memory
+        memory = nil
         let last = try ledger.lastTick()
         let downtime = last.map { min(max(0, now.timeIntervalSince($0)), Self.maximumCatchUp.timeInterval) } ?? 0
-        let plan = try plan(at: now, lookback: TimeSpan(seconds: Int(downtime.rounded(.up))))
+        let lookback = TimeSpan(seconds: Int(downtime.rounded(.up)))
+        // Read before evaluating: a change made meanwhile shows at the next tick.
+        let storeVersion = try store.dataVersion(), ledgerVersion = try ledger.dataVersion()
+        var plan: Plan
+        let upcoming: [PlanEntry]
+        let horizon: Date
         var report = QueueReport()
+        if let remembered, let (due, pending, later) = remembered.entries(at: now, store: storeVersion, ledger: ledgerVersion, lookback: lookback,
+                                                                              lateness: configuration.rules.map(\.maxLateness)) {
+            plan = Plan(now: now)
+            plan.entries = due
+            upcoming = later
+            horizon = remembered.horizon
+            try decide(&plan, unrecorded: pending)
+            report.incremental = true
+        } else {
+            plan = try occurrences(at: now, lookback: lookback, horizon: Self.evaluationHorizon)
+            horizon = now.addingTimeInterval(Self.evaluationHorizon.timeInterval)
+            let split = plan.entries.partition { $0.occurrence.due > now }
+            upcoming = plan.entries[split...].sorted { $0.occurrence.due < $1.occurrence.due }
+            plan.entries.removeSubrange(split...)
+            try decide(&plan)
+            try addUnreadableRows(to: &plan, customerID: nil)
+        }
         report.skipped = plan.skipped.map(\.description) + plan.unreadable.map(\.description)
         var items: [OutboxItem] = []
         for entry in plan.entries {
@@ -64,6 +104,14 @@ extension Outreach {
         report.expired = items.filter { $0.state == .expired }.count
         report.failed = items.filter { $0.state == .failed }.count
         try ledger.setLastTick(now)
+        // Only when every item went in: then the ledger holds exactly the keys it held plus these,
+        // and every entry kept is known not to be in it.
+        if let storeVersion, let ledgerVersion, enqueued.inserted == items.count {
+            let inserted = Set(items.map(\.key))
+            memory = EvaluationMemory(through: now, lookback: lookback, horizon: horizon, storeVersion: storeVersion, ledgerVersion: ledgerVersion,
+                                      pending: plan.entries.filter { EvaluationMemory.staysPending($0) && !inserted.contains($0.occurrence.key) },
+                                      upcoming: upcoming)
+        }
         return report
     }
 

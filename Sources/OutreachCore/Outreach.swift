@@ -86,8 +86,11 @@ public struct Outreach: Sendable {
         case .email: raw = customer.email
         case .phone: raw = customer.phone
         }
-        guard let value = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
-        return value
+        guard let raw else { return nil }
+        // Foundation's trimming bridges through NSString; almost every address has nothing to trim.
+        let value = raw.unicodeScalars.first.map(\.isTrimmable) == false && raw.unicodeScalars.last.map(\.isTrimmable) == false
+            ? raw : raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        return value.isEmpty ? nil : value
     }
 
     /// Decides every occurrence due from `lookback` before the rules' lateness windows up to `horizon` after `now`.
@@ -100,41 +103,75 @@ public struct Outreach: Sendable {
     ///     cap decides between rules.
     public func plan(at now: Date, lookback: TimeSpan = TimeSpan(seconds: 0), horizon: TimeSpan = TimeSpan(seconds: 0),
                      customerID: String? = nil, ruleName: String? = nil) throws -> Plan {
-        var plan = Plan(now: now)
-        let context = RuleContext(store: store, defaultZone: configuration.schedule.timezone)
-        var candidates: [Planner.Candidate] = []
-        var unreadable: [UnreadableRow] = []
-        for config in configuration.rules {
-            guard let channel = configuration.channels[config.channel] else { continue }
-            let start = now.addingTimeInterval(-(config.maxLateness.timeInterval + lookback.timeInterval))
-            let yield = try config.occurrences(dueIn: start...now.addingTimeInterval(horizon.timeInterval), customerID: customerID, context: context)
-            candidates += yield.occurrences.map { Planner.Candidate(occurrence: $0, channel: channel, recipient: Self.recipient($0.customer, channel: channel)) }
-            plan.skipped += yield.skipped
-            unreadable += yield.unreadable
-            if !yield.notes.isEmpty { plan.notes[config.name] = yield.notes }
-        }
-        var history = Planner.History()
-        history.records = try ledger.records(keys: candidates.map(\.occurrence.key))
-        if let cap = configuration.schedule.maxPerCustomer {
-            history.capEvents = try ledger.capEvents(customerIDs: Array(Set(candidates.map(\.occurrence.customer.id))),
-                                                     since: now.addingTimeInterval(-cap.period.timeInterval))
-        }
-        history.suppressed = try ledger.suppressed(addresses: candidates.compactMap(\.recipient))
-        let planner = Planner(sendWindow: configuration.schedule.sendWindow, cap: configuration.schedule.maxPerCustomer)
-        plan.entries = planner.plan(candidates, history: history, now: now)
+        var plan = try occurrences(at: now, lookback: lookback, horizon: horizon, customerID: customerID)
+        try decide(&plan)
         if let ruleName {
             plan.entries.removeAll { $0.occurrence.rule.name != ruleName }
             plan.skipped.removeAll { $0.rule != ruleName }
             plan.notes = plan.notes.filter { $0.key == ruleName }
         }
-        // Several rules may fetch the same bad row; it is one row to report.
-        var seen: Set<UnreadableRow> = []
-        plan.unreadable = (unreadable + (try store.unreadableRows(customerID: customerID, limit: 100))).filter { seen.insert($0).inserted }
+        try addUnreadableRows(to: &plan, customerID: customerID)
         return plan
+    }
+
+    /// Every occurrence the rules find due from `lookback` before their lateness windows up to
+    /// `horizon` after `now`, undecided (each entry's outcome is `.due` until ``decide(_:)``),
+    /// with the rows they skipped.
+    func occurrences(at now: Date, lookback: TimeSpan, horizon: TimeSpan, customerID: String? = nil) throws -> Plan {
+        var plan = Plan(now: now)
+        let context = RuleContext(store: store, defaultZone: configuration.schedule.timezone)
+        for config in configuration.rules {
+            guard let channel = configuration.channels[config.channel] else { continue }
+            let shared = Shared(channel)
+            let start = now.addingTimeInterval(-(config.maxLateness.timeInterval + lookback.timeInterval))
+            let yield = try config.occurrences(dueIn: start...now.addingTimeInterval(horizon.timeInterval), customerID: customerID, context: context)
+            plan.entries.reserveCapacity(plan.entries.count + yield.occurrences.count)
+            for occurrence in yield.occurrences {
+                plan.entries.append(PlanEntry(occurrence: occurrence, channel: shared, recipient: Self.recipient(occurrence.customer, channel: channel), outcome: .due))
+            }
+            plan.skipped += yield.skipped
+            plan.unreadable += yield.unreadable
+            if !yield.notes.isEmpty { plan.notes[config.name] = yield.notes }
+        }
+        return plan
+    }
+
+    /// Decides the outcome of every entry of `plan` at its instant, from the ledger's records, cap
+    /// events and suppressions for those entries (and no others).
+    ///
+    /// - Parameter unrecorded: how many entries, from the first, are known not to be in the ledger
+    ///   (an ``EvaluationMemory``'s pending ones): their records are not asked for.
+    func decide(_ plan: inout Plan, unrecorded: Int = 0) throws {
+        guard !plan.entries.isEmpty else { return }
+        var history = Planner.History()
+        history.records = try ledger.records(keys: plan.entries[unrecorded...].map(\.occurrence.key))
+        history.suppressed = try ledger.suppressed(addresses: plan.entries.compactMap(\.recipient))
+        let planner = Planner(sendWindow: configuration.schedule.sendWindow, cap: configuration.schedule.maxPerCustomer)
+        if let cap = configuration.schedule.maxPerCustomer {
+            // Only customers with an entry left to schedule: the cap decides nothing else.
+            let now = plan.now
+            var open: Set<String> = []
+            for entry in plan.entries where planner.settled(entry, history: history, now: now) == nil { open.insert(entry.occurrence.customer.id) }
+            history.capEvents = try ledger.capEvents(customerIDs: Array(open), since: plan.now.addingTimeInterval(-cap.period.timeInterval))
+        }
+        planner.decide(&plan.entries, history: history, now: plan.now)
+    }
+
+    /// Adds the store rows no rule's query can find to those the rules could not use, each once
+    /// (several rules may fetch the same bad row).
+    func addUnreadableRows(to plan: inout Plan, customerID: String?) throws {
+        var seen: Set<UnreadableRow> = []
+        plan.unreadable = (plan.unreadable + (try store.unreadableRows(customerID: customerID, limit: 100))).filter { seen.insert($0).inserted }
     }
 
     /// Renders the message of `entry`.
     public func render(_ entry: PlanEntry) throws(RenderError) -> RenderedMessage {
         try templates.render(entry.occurrence, configuration: configuration)
     }
+}
+
+private extension Unicode.Scalar {
+    /// Whether `trimmingCharacters(in: .whitespacesAndNewlines)` might remove it: ASCII is
+    /// decided exactly, anything else is left to Foundation.
+    var isTrimmable: Bool { isASCII ? (value >= 0x09 && value <= 0x0D) || value == 0x20 : true }
 }

@@ -27,6 +27,10 @@ public protocol Ledger: LedgerReader, AnyObject {
     /// Fails when the ledger this process opened is no longer the one at ``location`` (a SQLite
     /// file removed or replaced under a running daemon): writing on would record into nothing.
     func checkHealth() throws
+    /// A token that stays the same while no other process changes the ledger (this process's own
+    /// writes do not count); `nil` when the ledger cannot tell cheaply. The daemon's next tick
+    /// relies on what it found at the last one only while the token holds.
+    func dataVersion() throws -> DataVersion?
 
     // MARK: Queueing
 

@@ -62,6 +62,11 @@ public final class SQLiteLedger: Ledger, Sendable {
         guard now == identity else { throw LedgerError.replaced(path) }
     }
 
+    public func dataVersion() throws -> DataVersion? {
+        // Not the file's size or time: this process's own writes (checkpoints) change them.
+        try reading { db in try DataVersion.sqlite(db, path: path, contents: false) }
+    }
+
     /// Where a read-only connection opens the database.
     ///
     /// A read-only connection to a WAL database creates `-wal` and `-shm` files it cannot remove,
@@ -162,7 +167,9 @@ public final class SQLiteLedger: Ledger, Sendable {
         var result: [String: [Date]] = [:]
         try reading { db in
             for chunk in customerIDs.chunked(500) {
-                let sql = "SELECT customer_id, queued_at FROM outbox WHERE state IN \(LedgerState.sqlList(LedgerState.capStates)) AND customer_id IN " + sqlList(chunk.count) + " AND queued_at > ?"
+                // `+state`: with hundreds of ids SQLite would rather walk the state index, every
+                // queued and sent row for each chunk; the customer index finds a handful per id.
+                let sql = "SELECT customer_id, queued_at FROM outbox WHERE +state IN \(LedgerState.sqlList(LedgerState.capStates)) AND customer_id IN " + sqlList(chunk.count) + " AND queued_at > ?"
                 var arguments = StatementArguments(chunk)
                 arguments += [since.timeIntervalSince1970]
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
@@ -176,6 +183,8 @@ public final class SQLiteLedger: Ledger, Sendable {
     public func suppressed(addresses: [String]) throws -> Set<String> {
         var result: Set<String> = []
         try reading { db in
+            // Spelling tens of thousands of addresses the list's way costs more than asking whether it has any.
+            guard !addresses.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM suppressions)") == true else { return }
             for chunk in Array(Set(addresses.map(ContactAddress.key(for:)))).chunked(500) {
                 let sql = "SELECT address FROM suppressions WHERE address IN " + sqlList(chunk.count)
                 for address in try String.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) { result.insert(address.lowercased()) }

@@ -8,13 +8,22 @@ public struct Planner: Sendable {
     /// An occurrence with where it would go.
     public struct Candidate: Sendable {
         public var occurrence: Occurrence
-        public var channel: ChannelConfiguration
+        /// Shared by every candidate of a rule (see ``Shared``).
+        var sharedChannel: Shared<ChannelConfiguration>
+        public var channel: ChannelConfiguration {
+            get { sharedChannel.value }
+            set { sharedChannel = Shared(newValue) }
+        }
         /// The customer's address for the channel, `nil` when they have none.
         public var recipient: String?
 
         public init(occurrence: Occurrence, channel: ChannelConfiguration, recipient: String?) {
+            self.init(occurrence: occurrence, channel: Shared(channel), recipient: recipient)
+        }
+
+        init(occurrence: Occurrence, channel: Shared<ChannelConfiguration>, recipient: String?) {
             self.occurrence = occurrence
-            self.channel = channel
+            self.sharedChannel = channel
             self.recipient = recipient
         }
     }
@@ -43,85 +52,107 @@ public struct Planner: Sendable {
     }
 
     public func plan(_ candidates: [Candidate], history: History, now: Date) -> [PlanEntry] {
-        var entries: [PlanEntry] = []
-        var open: [String: [Candidate]] = [:]
-        for candidate in candidates {
-            let o = candidate.occurrence
-            if let record = history.records[o.key] {
-                entries.append(PlanEntry(candidate, .recorded(record)))
-            } else if o.customer.optedOut {
-                entries.append(PlanEntry(candidate, .blocked(.optedOut)))
-            } else if candidate.recipient == nil {
-                entries.append(PlanEntry(candidate, .blocked(.noAddress(candidate.channel.address, channel: candidate.channel.name))))
-            } else if let r = candidate.recipient, history.suppressed.contains(ContactAddress.key(for: r)) {
-                entries.append(PlanEntry(candidate, .blocked(.suppressed)))
-            } else if o.deadline < now {
-                entries.append(PlanEntry(candidate, .expired(at: o.deadline)))
-            } else if let hold = o.hold, o.due <= now {
-                entries.append(PlanEntry(candidate, .blocked(.held(hold))))
+        var entries = candidates.map { PlanEntry($0, .due) }
+        decide(&entries, history: history, now: now)
+        return entries
+    }
+
+    /// Decides the outcome of every entry in place (whatever outcome it holds is replaced), then
+    /// orders them by due time and key.
+    ///
+    /// In place, and by index: a tick plans tens of thousands of entries, and every copy of one
+    /// is a few hundred bytes and a retain per field.
+    func decide(_ entries: inout [PlanEntry], history: History, now: Date) {
+        var open: [String: [Int]] = [:]
+        for i in entries.indices {
+            if let outcome = settled(entries[i], history: history, now: now) {
+                entries[i].outcome = outcome
             } else {
-                open[o.customer.id, default: []].append(candidate)
+                open[entries[i].occurrence.customer.id, default: []].append(i)
             }
         }
         for (customerID, group) in open {
-            entries += schedule(group, sent: history.capEvents[customerID] ?? [], now: now)
+            schedule(group, in: &entries, sent: history.capEvents[customerID] ?? [], now: now)
         }
-        // Sort small keys and permute once: comparing whole entries copies (and retains) every field.
-        let order = entries.indices.map { (entries[$0].occurrence.due, entries[$0].occurrence.key, $0) }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
-        return order.map { entries[$0.2] }
+        // Sort small keys, then move each entry once into its place (no copy of the array).
+        var order = entries.indices.map { (entries[$0].occurrence.due, entries[$0].occurrence.key, $0) }
+        order.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+        let source = order.map(\.2)
+        for i in source.indices {
+            var j = source[i]
+            // Entries before `i` are placed; the one meant for `i` was moved on from each of them.
+            while j < i { j = source[j] }
+            entries.swapAt(i, j)
+        }
     }
 
-    /// Plays one customer's open occurrences forward in time: each goes at the first instant that is
-    /// not before its due time, inside the send window and under the cap; at equal instants the
-    /// higher priority goes first and the other waits for the cap to free.
-    private func schedule(_ group: [Candidate], sent: [Date], now: Date) -> [PlanEntry] {
+    /// The outcome of `entry` when the ledger's records, the customer's data, the suppression list
+    /// and the clock settle it alone; `nil` when it is open, to be played against the send window
+    /// and the cap (which is all ``History/capEvents`` is needed for).
+    func settled(_ entry: PlanEntry, history: History, now: Date) -> Outcome? {
+        let o = entry.occurrence
+        if let record = history.records[o.key] { return .recorded(record) }
+        if o.customer.optedOut { return .blocked(.optedOut) }
+        guard let recipient = entry.recipient else {
+            let channel = entry.channel
+            return .blocked(.noAddress(channel.address, channel: channel.name))
+        }
+        if !history.suppressed.isEmpty, history.suppressed.contains(ContactAddress.key(for: recipient)) { return .blocked(.suppressed) }
+        if o.deadline < now { return .expired(at: o.deadline) }
+        if let hold = o.hold, o.due <= now { return .blocked(.held(hold)) }
+        return nil
+    }
+
+    /// Plays one customer's open occurrences (`group`, indices into `entries`) forward in time:
+    /// each goes at the first instant that is not before its due time, inside the send window and
+    /// under the cap; at equal instants the higher priority goes first and the other waits for
+    /// the cap to free.
+    private func schedule(_ group: [Int], in entries: inout [PlanEntry], sent: [Date], now: Date) {
         struct Pending {
-            var candidate: Candidate
+            var index: Int
             var earliest: Date
             var reasons: [Outcome.Wait]
         }
-        var pending = group.map { c -> Pending in
+        var pending = group.map { i -> Pending in
             var reasons: [Outcome.Wait] = []
             var t = now
-            if c.occurrence.due > now {
-                t = c.occurrence.due
+            let due = entries[i].occurrence.due
+            if due > now {
+                t = due
                 reasons.append(.notYetDue(until: t))
             }
-            let opened = open(t, c.occurrence.zone)
+            let opened = open(t, entries[i].occurrence.zone)
             if opened > t { reasons.append(.quietHours(until: opened)) }
-            return Pending(candidate: c, earliest: opened, reasons: reasons)
+            return Pending(index: i, earliest: opened, reasons: reasons)
         }
         var sends: [(at: Date, key: String?)] = sent.map { ($0, nil) }
-        var entries: [PlanEntry] = []
         while !pending.isEmpty {
             let i = pending.indices.min { a, b in
                 let x = pending[a], y = pending[b]
                 if x.earliest != y.earliest { return x.earliest < y.earliest }
-                if x.candidate.occurrence.rule.priority != y.candidate.occurrence.rule.priority {
-                    return x.candidate.occurrence.rule.priority > y.candidate.occurrence.rule.priority
-                }
-                return (x.candidate.occurrence.due, x.candidate.occurrence.key) < (y.candidate.occurrence.due, y.candidate.occurrence.key)
+                let ox = entries[x.index].occurrence, oy = entries[y.index].occurrence
+                if ox.rule.priority != oy.rule.priority { return ox.rule.priority > oy.rule.priority }
+                return (ox.due, ox.key) < (oy.due, oy.key)
             }!
             var p = pending[i]
-            let deadline = p.candidate.occurrence.deadline
+            let deadline = entries[p.index].occurrence.deadline
             if p.earliest > deadline {
-                entries.append(PlanEntry(p.candidate, .willExpire(at: deadline, reasons: p.reasons)))
+                entries[p.index].outcome = .willExpire(at: deadline, reasons: p.reasons)
                 pending.remove(at: i)
                 continue
             }
             if let cap, let free = capFrees(at: p.earliest, sends: sends, cap: cap) {
-                let opened = open(free.at, p.candidate.occurrence.zone)
+                let opened = open(free.at, entries[p.index].occurrence.zone)
                 p.reasons.append(.frequencyCap(until: opened, by: free.byKey ?? "an earlier message"))
                 p.earliest = opened
                 pending[i] = p
                 continue
             }
             // Planned sends occupy the cap like sent ones; their keys name the blocker in `explain`.
-            sends.append((p.earliest, p.candidate.occurrence.key))
-            entries.append(PlanEntry(p.candidate, p.earliest == now && p.reasons.isEmpty ? .due : .waiting(until: p.earliest, reasons: p.reasons)))
+            sends.append((p.earliest, entries[p.index].occurrence.key))
+            entries[p.index].outcome = p.earliest == now && p.reasons.isEmpty ? .due : .waiting(until: p.earliest, reasons: p.reasons)
             pending.remove(at: i)
         }
-        return entries
     }
 
     private func open(_ t: Date, _ zone: TimeZone) -> Date {
@@ -141,14 +172,23 @@ public struct Planner: Sendable {
 /// The decision for one occurrence.
 public struct PlanEntry: Sendable {
     public var occurrence: Occurrence
-    public var channel: ChannelConfiguration
+    /// Shared by every entry of a rule (see ``Shared``).
+    var sharedChannel: Shared<ChannelConfiguration>
+    public var channel: ChannelConfiguration {
+        get { sharedChannel.value }
+        set { sharedChannel = Shared(newValue) }
+    }
     public var recipient: String?
     public var outcome: Outcome
 
     init(_ candidate: Planner.Candidate, _ outcome: Outcome) {
-        self.occurrence = candidate.occurrence
-        self.channel = candidate.channel
-        self.recipient = candidate.recipient
+        self.init(occurrence: candidate.occurrence, channel: candidate.sharedChannel, recipient: candidate.recipient, outcome: outcome)
+    }
+
+    init(occurrence: Occurrence, channel: Shared<ChannelConfiguration>, recipient: String?, outcome: Outcome) {
+        self.occurrence = occurrence
+        self.sharedChannel = channel
+        self.recipient = recipient
         self.outcome = outcome
     }
 }

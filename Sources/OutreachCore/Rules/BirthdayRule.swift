@@ -30,6 +30,7 @@ public struct BirthdayRule: RuleKind {
         let utc = TimeZone(identifier: "UTC")!
         let firstYear = CivilDate(window.lowerBound, in: utc).year - 1
         let lastYear = CivilDate(window.upperBound, in: utc).year + 1
+        yield.occurrences.reserveCapacity(candidates.rows.count)
         for customer in candidates.rows {
             guard let raw = customer.birthday, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
             guard let birthday = Birthday(parsing: raw) else {

@@ -30,6 +30,7 @@ extension RuleConfiguration {
         yield.reject(found.rejected, rule: name)
         let resolver = try CustomerResolver(rule: self, ids: found.rows.map(\.customerID), context: context)
         var events: [(Row, Customer, TimeZone, Date)] = []
+        events.reserveCapacity(found.rows.count)
         for row in found.rows {
             guard let (customer, zone) = resolver.resolve(row.customerID, row: "\(Row.noun) \(row.id)", into: &yield),
                   let at = parseStoreTime(time(row), column: column, table: Row.table, id: row.id, customerID: customer.id, rule: name, into: &yield)

@@ -38,13 +38,18 @@ public struct PostPurchaseRule: RuleKind {
                 return enough
             }
         }
-        let openTickets = skipIfOpenTicket ? try context.store.customersWithUnresolvedTickets(among: purchases.map(\.customerID)) : StoreRows([])
+        let events = try configuration.resolve(StoreRows(purchases, rejected: found.rejected), time: "purchased_at", \.purchasedAt, context: context, into: &yield)
+        let dueInWindow = events.compactMap { purchase, customer, zone, at -> (Purchase, Customer, TimeZone, Date)? in
+            let due = configuration.due(after: at, wait: after, in: zone)
+            return window.contains(due) ? (purchase, customer, zone, due) : nil
+        }
+        // Asked only for the customers of occurrences: the rest of the event range yields none.
+        let openTickets = skipIfOpenTicket && !dueInWindow.isEmpty
+            ? try context.store.customersWithUnresolvedTickets(among: dueInWindow.map(\.1.id)) : StoreRows([])
         // A ticket in a status nobody knows may be open: it holds the message like an open one.
         let unknownTickets = Dictionary(grouping: openTickets.rejected) { $0.customerID ?? "" }
-        let events = try configuration.resolve(StoreRows(purchases, rejected: found.rejected), time: "purchased_at", \.purchasedAt, context: context, into: &yield)
-        for (purchase, customer, zone, at) in events {
-            let due = configuration.due(after: at, wait: after, in: zone)
-            guard window.contains(due) else { continue }
+        yield.occurrences.reserveCapacity(dueInWindow.count)
+        for (purchase, customer, zone, due) in dueInWindow {
             var hold: String?
             if openTickets.rows.contains(customer.id) {
                 hold = "the customer has an open ticket (skip_if_open_ticket)"

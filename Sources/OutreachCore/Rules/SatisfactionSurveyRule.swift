@@ -19,7 +19,9 @@ public struct SatisfactionSurveyRule: RuleKind {
                             context: RuleContext) throws -> RuleYield {
         var yield = RuleYield()
         let tickets = try context.store.solvedTickets(solvedIn: configuration.eventRange(for: window, wait: after), customerID: customerID)
-        for (ticket, customer, zone, solved) in try configuration.resolve(tickets, time: "solved_at", \.solvedAt, context: context, into: &yield) {
+        let events = try configuration.resolve(tickets, time: "solved_at", \.solvedAt, context: context, into: &yield)
+        yield.occurrences.reserveCapacity(events.count)
+        for (ticket, customer, zone, solved) in events {
             let due = configuration.due(after: solved, wait: after, in: zone)
             guard window.contains(due) else { continue }
             yield.occurrences.append(Occurrence(key: "\(Self.name):\(ticket.id)", rule: configuration, customer: customer,

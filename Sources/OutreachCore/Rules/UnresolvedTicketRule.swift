@@ -29,7 +29,9 @@ public struct UnresolvedTicketRule: RuleKind {
         var yield = RuleYield()
         let span = TimeSpan(seconds: (repeatEvery?.seconds ?? 0) * maxRepeats)
         let tickets = try context.store.unresolvedTickets(updatedIn: configuration.eventRange(for: window, wait: after, extra: span), customerID: customerID)
-        for (ticket, customer, zone, updated) in try configuration.resolve(tickets, time: "updated_at", \.updatedAt, context: context, into: &yield) {
+        let events = try configuration.resolve(tickets, time: "updated_at", \.updatedAt, context: context, into: &yield)
+        yield.occurrences.reserveCapacity(events.count)
+        for (ticket, customer, zone, updated) in events {
             guard let numbers = configuration.followUpNumbers(updated: updated, after: after, every: repeatEvery, maxRepeats: maxRepeats, dueIn: window) else { continue }
             for n in numbers {
                 let wait = TimeSpan(seconds: after.seconds + (n - 1) * (repeatEvery?.seconds ?? 0))

@@ -7,13 +7,16 @@ import Logging
 ///
 /// Every tick and reload runs on one serial queue, so ticks never overlap (a slow tick delays the
 /// next) and a reload swaps the configuration between ticks, never during one.
-public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `reportedSkips` are touched only on `queue`; the rest is locked or immutable
+public final class Daemon: @unchecked Sendable {  // `loaded`, `memory`, `timer` and `reportedSkips` are touched only on `queue`; the rest is locked or immutable
     let configFile: String
     let clock: any Clock
     let logger: Logger
     let notifier: SystemdNotifier
     private let queue = DispatchQueue(label: "outreachd.tick")
     private var loaded: Outreach.Delivery
+    /// What the last tick's evaluation left for the next (see ``EvaluationMemory``); dropped
+    /// whenever `loaded` changes.
+    private var memory: EvaluationMemory?
     private var timer: DispatchSourceTimer?
     private var signals: [DispatchSourceSignal] = []
     private var watchdog: DispatchSourceTimer?
@@ -101,14 +104,15 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
             try loaded.ledger.checkHealth()
             let tick = Tick(delivery: loaded, clock: clock, logger: logger)
             let report = try tick.run(batch: 500, deliverUntil: started.addingTimeInterval(loaded.outreach.configuration.schedule.interval.timeInterval),
-                                      isStopping: { [stopping] in stopping.withLock { $0 } },
+                                      memory: &memory, isStopping: { [stopping] in stopping.withLock { $0 } },
                                       onProgress: { [health] in health.withLock { $0.lastProgress = Date() } })
             for row in report.queued.skipped where reportedSkips.count < 100_000 && reportedSkips.insert(row).inserted {
                 logger.notice("store row skipped", metadata: ["row": "\(row)"])
             }
             notifier.notify("STATUS=last tick \(Timestamp.format(started, in: TimeZone(identifier: "UTC")!)): \(report.figures), " + String(format: "%.2f s", report.duration))
             logger.info("tick", metadata: ["due": "\(report.queued.due)", "sent": "\(report.delivered.sent)", "retrying": "\(report.delivered.retrying)",
-                                           "failed": "\(report.failed)", "expired": "\(report.expired)", "duration": "\(String(format: "%.3f", report.duration))"])
+                                           "failed": "\(report.failed)", "expired": "\(report.expired)", "duration": "\(String(format: "%.3f", report.duration))",
+                                           "evaluated": "\(report.queued.incremental ? "new" : "all")"])
         } catch {
             // A store or ledger that fails (missing, locked, down) costs this tick only; the next one tries again.
             logger.error("tick failed; retrying at the next tick", metadata: ["error": "\(error)"])
@@ -121,6 +125,7 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
     private func refreshStore() throws {
         guard let store = try loaded.outreach.store.reopenedIfReplaced() else { return }
         loaded.outreach.store = store
+        memory = nil
         logger.notice("the store file was replaced; reopened it", metadata: ["store": "\(loaded.outreach.configuration.store)"])
     }
 
@@ -136,6 +141,7 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `timer` and `repo
                 next.outreach.configuration.state = state
             }
             loaded = next
+            memory = nil
             settings.withLock { $0 = next.outreach.configuration.schedule }
             schedule(interval: loaded.outreach.configuration.schedule.interval)
             logger.notice("reloaded configuration and templates", metadata: ["config": "\(configFile)"])

@@ -42,8 +42,16 @@ public struct Tick: Sendable {
     ///   - onProgress: after each message (the watchdog's heartbeat).
     public func run(batch: Int = 500, deliverUntil: Date? = nil, isStopping: @escaping @Sendable () -> Bool = { false },
                     onProgress: @escaping @Sendable () -> Void = {}) throws -> Report {
+        var memory: EvaluationMemory?
+        return try run(batch: batch, deliverUntil: deliverUntil, memory: &memory, isStopping: isStopping, onProgress: onProgress)
+    }
+
+    /// Runs the tick of a running daemon: `memory` is what its last tick left, and what this one
+    /// leaves (see ``Outreach/queueDue(at:into:logger:memory:)``).
+    public func run(batch: Int = 10_000, deliverUntil: Date? = nil, memory: inout EvaluationMemory?,
+                    isStopping: @escaping @Sendable () -> Bool = { false }, onProgress: @escaping @Sendable () -> Void = {}) throws -> Report {
         let started = clock.now
-        let queued = try delivery.outreach.queueDue(at: started, into: delivery.ledger, logger: logger)
+        let queued = try delivery.outreach.queueDue(at: started, into: delivery.ledger, logger: logger, memory: &memory)
         let deliverer = Deliverer(ledger: delivery.ledger, channels: delivery.channels, clock: clock, logger: logger,
                                   isStopping: isStopping, onProgress: onProgress)
         let delivered = try deliverer.deliverAllDue(batch: batch, deadline: deliverUntil)

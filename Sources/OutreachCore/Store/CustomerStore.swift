@@ -35,4 +35,9 @@ public protocol CustomerStore: Sendable {
     /// opened anew when the data moved under it (a SQLite file an export renamed over the old
     /// one). Throws when the store is gone, which costs that tick.
     func reopenedIfReplaced() throws -> (any CustomerStore)?
+    /// A token that stays the same while nobody changes the data: the daemon's next tick then
+    /// only looks at what became due since the last one. `nil` when the store cannot tell
+    /// cheaply, and every tick evaluates everything. (The daemon never writes its store, so
+    /// writes through this same object need not show.)
+    func dataVersion() throws -> DataVersion?
 }

@@ -133,6 +133,9 @@ public final class PostgresCustomerStore: CustomerStore, Sendable {
     /// The same database whatever happens to it: a restarted server is reconnected by the pool.
     public func reopenedIfReplaced() throws -> (any CustomerStore)? { nil }
 
+    /// Views over the business's tables change with no cheap sign: every tick evaluates everything.
+    public func dataVersion() throws -> DataVersion? { nil }
+
     public func unreadableRows(customerID: String?, limit: Int) throws -> [UnreadableRow] {
         var found: [UnreadableRow] = []
         for probe in queries.probes {
@@ -183,12 +186,11 @@ struct PostgresStoreRow: StoreRowCells, Sendable {
         self.cells = cells
     }
 
-    /// Text as a SQLite row holds it: the string (bad UTF-8 repaired, as GRDB does), the bytes beside it.
-    func value(_ column: String) -> DatabaseValue {
-        cells[column].map { String(decoding: $0, as: UTF8.self).databaseValue } ?? .null
+    /// Text as a SQLite text cell reads: UTF-8, or its bytes when it is not.
+    func cell(_ column: String) -> StoreCell {
+        guard let bytes = cells[column] else { return .null }
+        return String(validating: bytes, as: UTF8.self).map { .text($0) } ?? .malformedText(bytes)
     }
-
-    func bytes(_ column: String) -> [UInt8]? { cells[column] }
 
     /// The cell as text, `nil` for NULL.
     func text(_ column: String) -> String? {

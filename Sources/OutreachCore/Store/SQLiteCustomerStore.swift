@@ -32,6 +32,10 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         return now == identity ? nil : try SQLiteCustomerStore(path: path)
     }
 
+    public func dataVersion() throws -> DataVersion? {
+        try read { db in try DataVersion.sqlite(db, path: path, contents: true) }
+    }
+
     /// Creates the store file if needed, with the schema and indexes.
     public static func create(path: String) throws -> SQLiteCustomerStore {
         let queue = try DatabaseQueue(path: path)
@@ -56,7 +60,10 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
     static let unresolvedSQL = "SELECT * FROM tickets WHERE status IN ('open', 'pending') AND julianday(updated_at) BETWEEN ? AND ?"
     static let solvedSQL = "SELECT * FROM tickets WHERE status IN ('solved', 'closed') AND julianday(solved_at) BETWEEN ? AND ?"
     /// Every amount rather than `SUM(amount)`: SQLite sums text such as `'abc'` as 0, which would hide it.
-    static let spendSQL = "SELECT id, customer_id, amount FROM purchases WHERE customer_id IN "
+    /// Without `id`, so that the `(customer_id, …, amount)` index answers alone.
+    static let spendSQL = "SELECT customer_id, amount FROM purchases WHERE customer_id IN "
+    /// The same with each row's `id`, to name the rows whose amount is no number.
+    static let spendRowsSQL = "SELECT id, customer_id, amount FROM purchases WHERE customer_id IN "
     /// Tickets that are not solved or closed: open or pending, or in a status nobody knows, which may be open too.
     static let openTicketsSQL = "SELECT id, customer_id, status FROM tickets WHERE (status IS NULL OR status NOT IN ('solved', 'closed')) AND customer_id IN "
 
@@ -87,8 +94,18 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
     }
 
     public func lifetimeSpend(customerIDs ids: [String]) throws -> StoreRows<[String: Double]> {
-        let amounts = try screened(ids, table: "purchases", { Self.spendSQL + sqlList($0) }) { r in (customerID: r.id("customer_id") ?? "", amount: r.number("amount")) }
-        return amounts.totals
+        func amounts(_ sql: String, _ ids: [String]) throws -> StoreRows<[(customerID: String, amount: Double?)]> {
+            try screened(ids, table: "purchases", { sql + sqlList($0) }) { r in (customerID: r.id("customer_id") ?? "", amount: r.number("amount")) }
+        }
+        var found = try amounts(Self.spendSQL, ids)
+        guard !found.rejected.isEmpty else { return found.totals }
+        // Some amount is no number (rare): read those customers' rows again with their ids, to name them.
+        let unknown = Set(found.rejected.compactMap(\.customerID))
+        let named = try amounts(Self.spendRowsSQL, ids.filter { unknown.contains($0) })
+        found.rows.removeAll { unknown.contains($0.customerID) }
+        found.rows += named.rows
+        found.rejected = named.rejected
+        return found.totals
     }
 
     public func unresolvedTickets(updatedIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Ticket]> {
@@ -142,9 +159,12 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
 
     private static func screen<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments, table: String,
                                   into result: inout StoreRows<[T]>, _ decode: (inout StoreRowReader) -> T) throws {
-        // A cursor, not fetchAll: only a live statement gives the reader SQLite's own bytes.
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try rows.next() { result.read(row, table: table, decode) }
+        // Cached: the chunks of an id list share one SQL text. Read in place: only a live
+        // statement gives the reader SQLite's own bytes.
+        let statement = try db.cachedStatement(sql: sql)
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        let cells = SQLiteStatementRow(statement)
+        while try rows.next() != nil { result.read(cells, table: table, decode) }
     }
 }
 

@@ -1,25 +1,24 @@
 import Foundation
 import GRDB
 
-/// One row of a store query as ``StoreRowReader`` sees it: each cell's value, and for text its
+/// One row of a store query as ``StoreRowReader`` sees it: each cell as stored, text with its
 /// bytes exactly as stored.
 ///
 /// Both stores hand rows over this way, so a value is read (or rejected) alike whichever store holds it.
 protocol StoreRowCells {
-    /// The cell; `.null` for a column the query does not have.
-    func value(_ column: String) -> DatabaseValue
-    /// The bytes of a text or blob cell as stored (before any repair of bad UTF-8); `nil` otherwise.
-    func bytes(_ column: String) -> [UInt8]?
+    /// The cell; ``StoreCell/null`` for a column the query does not have.
+    func cell(_ column: String) -> StoreCell
 }
 
 /// A SQLite row. It must come from a cursor: only a live statement hands over SQLite's own bytes,
 /// so text that is not UTF-8 is noticed (a copied row has already had it "repaired" to U+FFFD).
 extension Row: StoreRowCells {
-    func value(_ column: String) -> DatabaseValue { self[column] ?? .null }
-
-    func bytes(_ column: String) -> [UInt8]? {
-        (try? withUnsafeData(named: column) { $0.map { Array($0) } }) ?? nil
+    func cell(_ column: String) -> StoreCell {
+        StoreCell(value(column), bytes: (try? self.withUnsafeData(named: column) { $0.map { Array($0) } }) ?? nil)
     }
+
+    /// The cell; `.null` for a column the query does not have.
+    func value(_ column: String) -> DatabaseValue { self[column] ?? .null }
 }
 
 /// Reads one row of a store query column by column, as whatever tool wrote it left it, and
@@ -34,49 +33,44 @@ struct StoreRowReader {
         self.table = table
     }
 
-    /// The cell as stored; `.null` for a column the query does not have.
-    func value(_ column: String) -> DatabaseValue {
-        row.value(column)
+    /// The cell as stored; ``StoreCell/null`` for a column the query does not have.
+    func cell(_ column: String) -> StoreCell {
+        row.cell(column)
     }
 
-    /// The cell for a message, text from SQLite's own bytes (see ``StoredValue/readable(_:)``).
+    /// The cell for a message, text from the store's own bytes (see ``StoredValue/readable(_:)``).
     func stored(_ column: String) -> StoredValue {
-        let cell = value(column)
-        guard case .string = cell.storage, let bytes = raw(column) else { return StoredValue(cell) }
-        return .text(StoredValue.readable(bytes))
+        cell(column).stored
     }
 
     /// An id for a message (lossless, as ``stored(_:)``); `nil` when there is none, or it is blank.
     func shown(_ column: String) -> String? {
         let text: String
-        switch value(column).storage {
+        switch cell(column) {
         case .null: return nil
-        case .int64(let i): text = String(i)
-        case .double(let d): text = String(d)
-        case .string, .blob: text = raw(column).map(StoredValue.readable) ?? ""
+        case .integer(let i): text = String(i)
+        case .real(let d): text = String(d)
+        case .text(let s): text = s
+        case .malformedText(let b), .blob(let b): text = StoredValue.readable(b)
         }
         return text.allSatisfy(\.isWhitespace) ? nil : text
-    }
-
-    /// The bytes the store holds for a text or blob cell.
-    private func raw(_ column: String) -> [UInt8]? {
-        row.bytes(column)
     }
 
     /// Text, `nil` when NULL or empty. Numbers read as their text; text or a blob that is not
     /// UTF-8 is a problem.
     mutating func text(_ column: String) -> String? {
-        switch value(column).storage {
+        let text: String
+        switch cell(column) {
         case .null: return nil
-        case .int64(let i): return String(i)
-        case .double(let d): return String(d)
-        case .string, .blob:
-            guard let text = raw(column).flatMap({ String(validating: $0, as: UTF8.self) }) else {
-                problems.append((column, .notUTF8))
-                return nil
-            }
-            return text.isEmpty ? nil : text
+        case .integer(let i): return String(i)
+        case .real(let d): return String(d)
+        case .text(let s): text = s
+        case .blob(let b) where String(validating: b, as: UTF8.self) != nil: text = String(decoding: b, as: UTF8.self)
+        case .blob, .malformedText:
+            problems.append((column, .notUTF8))
+            return nil
         }
+        return text.isEmpty ? nil : text
     }
 
     /// An `id` or `customer_id`: text that is not blank, else a problem.
@@ -92,16 +86,18 @@ struct StoreRowReader {
     /// A finite number; `nil` when NULL or blank text (no amount was given). Numeric text is
     /// read; any other text, a blob or an infinity is a problem, never a silent "no amount".
     mutating func number(_ column: String) -> Double? {
-        switch value(column).storage {
+        let cell = cell(column)
+        switch cell {
         case .null: return nil
-        case .int64(let i): return Double(i)
-        case .double(let d) where d.isFinite: return d
-        case .string(let s) where s.allSatisfy(\.isWhitespace): return nil
-        case .string(let s):
+        case .integer(let i): return Double(i)
+        case .real(let d) where d.isFinite: return d
+        case .text, .malformedText:
+            let s = cell.valueText ?? ""
+            if s.allSatisfy(\.isWhitespace) { return nil }
             if let d = Double(s.trimmingCharacters(in: .whitespaces)), d.isFinite { return d }
         default: break
         }
-        problems.append((column, .notANumber(stored(column))))
+        problems.append((column, .notANumber(cell.stored)))
         return nil
     }
 
@@ -117,7 +113,7 @@ struct StoreRowReader {
 
     /// `opted_out`; unknown consent is a problem (and reads as opted out, should anyone look).
     mutating func consent(_ column: String) -> Bool {
-        let stored = stored(column)
+        let stored = cell(column).stored
         guard let optedOut = Consent.optedOut(stored) else {
             problems.append((column, .unrecognisedConsent(stored)))
             return true
@@ -127,8 +123,9 @@ struct StoreRowReader {
 
     /// A ticket status, exactly as ``Ticket/Status`` spells it.
     mutating func status(_ column: String) -> String {
-        guard case .string(let s) = value(column).storage, Ticket.Status(rawValue: s) != nil else {
-            problems.append((column, .unknownStatus(stored(column))))
+        let cell = cell(column)
+        guard let s = cell.valueText, Ticket.Status(rawValue: s) != nil else {
+            problems.append((column, .unknownStatus(cell.stored)))
             return ""
         }
         return s

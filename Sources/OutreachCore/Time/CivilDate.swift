@@ -55,7 +55,12 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// `MM-DD`, the form the birthday index is keyed on.
     public var monthDay: String { String(format: "%02d-%02d", month, day) }
 
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var description: String {
+        guard (0...9999).contains(year) else { return String(format: "%04d-%02d-%02d", year, month, day) }
+        // Digits by hand for the years a store holds: this runs for every message `preview` prints.
+        let digits = [year / 1000, year / 100 % 10, year / 10 % 10, year % 10, -3, month / 10, month % 10, -3, day / 10, day % 10]
+        return String(decoding: digits.map { UInt8(48 + $0) }, as: UTF8.self)
+    }
 
     public static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
 

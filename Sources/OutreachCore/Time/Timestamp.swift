@@ -69,10 +69,32 @@ public enum Timestamp {
         let days = Int((Double(local) / 86_400).rounded(.down))
         let date = CivilDate(daysSinceEpoch: days)
         let sec = local - days * 86_400
-        let sign = offset < 0 ? "-" : "+"
         let off = abs(offset)
-        return date.description + String(format: "T%02d:%02d:%02d", sec / 3600, sec / 60 % 60, sec % 60)
-            + (zone.identifier == "UTC" || zone.identifier == "GMT" ? "Z" : String(format: "%@%02d:%02d", sign, off / 3600, off / 60 % 60))
+        // Digits by hand: `String(format:)` goes through Foundation's formatter, and `preview`
+        // formats a time for every message.
+        var text = date.description
+        text.reserveCapacity(25)
+        text += "T"
+        appendTwoDigits(sec / 3600, to: &text)
+        text += ":"
+        appendTwoDigits(sec / 60 % 60, to: &text)
+        text += ":"
+        appendTwoDigits(sec % 60, to: &text)
+        if zone.identifier == "UTC" || zone.identifier == "GMT" {
+            text += "Z"
+        } else {
+            text += offset < 0 ? "-" : "+"
+            appendTwoDigits(off / 3600, to: &text)
+            text += ":"
+            appendTwoDigits(off / 60 % 60, to: &text)
+        }
+        return text
+    }
+
+    /// `value` (0–99) with a leading zero.
+    private static func appendTwoDigits(_ value: Int, to text: inout String) {
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(48 + value / 10)))
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(48 + value % 10)))
     }
 
     /// A command-line TIME: a timestamp with an offset, or a date meaning that day's start in `zone`.

@@ -31,7 +31,8 @@ struct PreviewCommand: ParsableCommand {
             Report.notice(outreach)
             let plan = try outreach.plan(at: now, customerID: customer, ruleName: rule)
             var shown = 0
-            for entry in plan.due {
+            // Rendered, printed and dropped one at a time: a tick can hold tens of thousands.
+            for entry in plan.entries where entry.outcome == .due {
                 let message: RenderedMessage
                 do { message = try outreach.render(entry) } catch {
                     Console.warning("\(entry.occurrence.key): \(error)")
@@ -40,7 +41,7 @@ struct PreviewCommand: ParsableCommand {
                 shown += 1
                 let line = PreviewLine(entry, message, defaultLocale: outreach.configuration.schedule.defaultLocale)
                 switch format {
-                case .jsonl: print(try line.json())
+                case .jsonl: print(line.json)
                 case .text: print(line.text)
                 }
             }
@@ -53,7 +54,7 @@ struct PreviewCommand: ParsableCommand {
 }
 
 /// One previewed message; the jsonl fields are part of the command-line contract.
-struct PreviewLine: Encodable {
+struct PreviewLine {
     var key: String
     var rule: String
     var customer_id: String
@@ -78,10 +79,20 @@ struct PreviewLine: Encodable {
         template = message.template
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    /// The jsonl line: the fields in key order, `subject` left out when there is none.
+    var json: String {
+        var line = JSONLine(capacity: body.utf8.count + (subject?.utf8.count ?? 0) + 256)
+        line.field("body", body)
+        line.field("channel", channel)
+        line.field("customer_id", customer_id)
+        line.field("due_at", due_at)
+        line.field("key", key)
+        line.field("locale", locale)
+        line.field("rule", rule)
+        if let subject { line.field("subject", subject) }
+        line.field("template", template)
+        line.field("to", to)
+        return line.finished
     }
 
     var text: String {
