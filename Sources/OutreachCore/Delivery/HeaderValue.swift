@@ -19,6 +19,9 @@ extension String {
     /// CR, LF, any other control character, or a Unicode line/paragraph separator: what data must
     /// never carry into a header line (or a single-line store field).
     var containsLineBreakOrControl: Bool {
-        unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }
+        // Printable ASCII answers without a Unicode property lookup per scalar (checked for every
+        // header of every message sent: ~2% of run --once's CPU sending e-mail).
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return false }
+        return unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }
     }
 }

@@ -54,6 +54,7 @@ public struct JournalLogHandler: LogHandler {
     /// Looked for on UTF-8 bytes (the three are ASCII, so no grapheme walk): most values have none.
     private static func quoted(_ value: String) -> String {
         guard value.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }) else { return value }
+        guard value.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + value + "\"" }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

@@ -1,0 +1,19 @@
+import Testing
+@testable import OutreachCore
+
+/// `containsLineBreakOrControl` answers printable ASCII without Unicode property lookups; the
+/// answer must be the lookup's for every scalar the shortcut can see.
+@Suite struct HeaderValueShortcutTests {
+    private static func byLookup(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }
+    }
+
+    @Test func testEveryASCIIAndSomeUnicodeScalarsAnswerAsTheLookupDoes() {
+        let scalars = (0..<0x80).compactMap(Unicode.Scalar.init) + ["\u{85}", "\u{9F}", "\u{A0}", "é", "\u{2028}", "\u{2029}", "ű", "😀"]
+        for scalar in scalars {
+            for text in [String(scalar), "Anna " + String(scalar) + " Kovács", "a" + String(scalar)] {
+                #expect(text.containsLineBreakOrControl == Self.byLookup(text), "\(Array(text.unicodeScalars))")
+            }
+        }
+    }
+}
