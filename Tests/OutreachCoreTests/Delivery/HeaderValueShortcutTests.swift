@@ -17,3 +17,22 @@ import Testing
         }
     }
 }
+
+/// `Mailbox.isValidAddress` answers visible ASCII on bytes; the answer must be the full check's.
+@Suite struct MailboxAddressShortcutTests {
+    private static func byLookup(_ address: String) -> Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+            && !address.containsLineBreakOrControl && !address.unicodeScalars.contains { $0.properties.isWhitespace || $0 == "<" || $0 == ">" }
+    }
+
+    @Test func testEveryASCIIScalarInEveryPlaceAnswersAsTheFullCheckDoes() {
+        let scalars = (0..<0x80).compactMap(Unicode.Scalar.init) + ["\u{A0}", "é", "\u{2028}", "\u{3000}"]
+        for scalar in scalars {
+            let c = String(scalar)
+            for address in ["a\(c)@example.com", "anna@ex\(c)ample.com", "\(c)@x", "a@\(c)", c, "anna@example.com\(c)"] {
+                #expect(Mailbox.isValidAddress(address) == Self.byLookup(address), "\(Array(address.unicodeScalars))")
+            }
+        }
+    }
+}
