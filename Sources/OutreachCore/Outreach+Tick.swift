@@ -118,10 +118,15 @@ extension Outreach {
     /// The ledger row for `entry`.
     public func outboxItem(_ entry: PlanEntry, message: RenderedMessage, state: LedgerState, now: Date) -> OutboxItem {
         let customer = entry.occurrence.customer
-        var fields: [String: String] = ["id": customer.id, "name": customer.name, "locale": customer.locale ?? configuration.schedule.defaultLocale]
-        fields["email"] = customer.email
-        fields["phone"] = customer.phone
-        let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        // Keys sorted, written by hand (JSONSerialization over `Any` was ~8% of run --once's CPU); the
+        // webhook body takes these bytes as they are (``HTTPChannel/customerObject(_:)``).
+        var fields: [(key: String, value: String)] = []
+        if let email = customer.email { fields.append((key: "email", value: email)) }
+        fields.append((key: "id", value: customer.id))
+        fields.append((key: "locale", value: customer.locale ?? configuration.schedule.defaultLocale))
+        fields.append((key: "name", value: customer.name))
+        if let phone = customer.phone { fields.append((key: "phone", value: phone)) }
+        let json = String(decoding: JSONText.object(fields), as: UTF8.self)
         return OutboxItem(key: entry.occurrence.key, rule: entry.occurrence.rule.name, customerID: customer.id, channel: entry.channel.name,
                           recipient: entry.recipient ?? "", recipientName: customer.name, subject: message.subject, body: message.body,
                           locale: customer.locale ?? configuration.schedule.defaultLocale, customerJSON: json, state: state,

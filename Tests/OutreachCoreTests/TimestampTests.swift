@@ -29,6 +29,26 @@ import Testing
         #expect(Timestamp.format(at("2026-12-01T12:00:00Z"), in: zone("UTC")) == "2026-12-01T12:00:00Z")
     }
 
+    /// The digits are placed by hand; they must read as the `String(format:)` version wrote them.
+    @Test func testFormatWritesWhatStringFormatWrote() {
+        var random = SplitMix64(seed: 66)
+        let zones = ["UTC", "GMT", "Europe/Budapest", "America/St_Johns", "Asia/Kathmandu", "Pacific/Chatham", "America/Los_Angeles"]
+            .compactMap(TimeZone.init(identifier:))
+        for _ in 0..<20_000 {
+            // From 1900 to 2200, whole and fractional seconds.
+            let instant = Date(timeIntervalSince1970: Double(random.next(below: 9_467_280_000)) - 2_208_988_800 + Double(random.next(below: 1000)) / 1000)
+            let zone = zones[random.next(below: zones.count)]
+            let offset = zone.secondsFromGMT(for: instant)
+            let local = Int((instant.timeIntervalSince1970 + Double(offset)).rounded(.down))
+            let days = Int((Double(local) / 86_400).rounded(.down))
+            let sec = local - days * 86_400
+            let off = abs(offset)
+            let expected = CivilDate(daysSinceEpoch: days).description + String(format: "T%02d:%02d:%02d", sec / 3600, sec / 60 % 60, sec % 60)
+                + (zone.identifier == "UTC" || zone.identifier == "GMT" ? "Z" : String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", off / 3600, off / 60 % 60))
+            #expect(Timestamp.format(instant, in: zone) == expected)
+        }
+    }
+
     @Test func testArgumentDateMeansStartOfDayInTheDefaultZone() {
         #expect(Timestamp.parseArgument("2026-12-24", defaultZone: zone("Europe/Budapest")) == at("2026-12-24T00:00:00+01:00"))
         #expect(Timestamp.parseArgument("2026-12-24T10:00:00+01:00", defaultZone: zone("Asia/Tokyo")) == at("2026-12-24T09:00:00Z"))

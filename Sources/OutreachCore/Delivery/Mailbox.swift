@@ -24,8 +24,13 @@ public struct Mailbox: Sendable, Hashable {
     /// One `@`, a non-empty local part and domain, no white space or control characters.
     static func isValidAddress(_ address: String) -> Bool {
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
-            && !address.containsLineBreakOrControl && !address.unicodeScalars.contains { $0.properties.isWhitespace || $0 == "<" || $0 == ">" }
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return false }
+        // Visible ASCII holds no white space or control character: answered on bytes, since every
+        // message sent checks its two addresses (~1% of run --once's CPU sending e-mail).
+        if address.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            return !address.utf8.contains { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
+        }
+        return !address.containsLineBreakOrControl && !address.unicodeScalars.contains { $0.properties.isWhitespace || $0 == "<" || $0 == ">" }
     }
 
     /// The domain part, for Message-IDs.

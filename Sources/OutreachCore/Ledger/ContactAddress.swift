@@ -57,6 +57,39 @@ public enum ContactAddress: Sendable, Hashable, CustomStringConvertible {
     /// The list's spelling of a recipient taken from the store; recipients the list could never
     /// hold are compared as they are, lower-cased.
     public static func key(for recipient: String) -> String {
-        (try? ContactAddress(parsing: recipient))?.normalized ?? recipient.trimmingCharacters(in: .whitespaces).lowercased()
+        if isAlreadyNormalized(recipient) { return recipient }
+        return (try? ContactAddress(parsing: recipient))?.normalized ?? recipient.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    /// True for the spellings the parser would return unchanged: `+` and 5 to 15 digits, or a
+    /// lower-case ASCII `local@domain.tld`. Checked on bytes first because delivery asks for the
+    /// key of every row it claims, and the full parse (trimming, lower-casing, character sets)
+    /// was ~4% of `run --once`'s CPU posting 20,000 webhooks; anything else takes the full parse.
+    static func isAlreadyNormalized(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard let first = bytes.first else { return false }
+        let isDigit = { (b: UInt8) in b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        if first == UInt8(ascii: "+") || isDigit(first) {
+            let digits = bytes.dropFirst(first == UInt8(ascii: "+") ? 1 : 0)
+            if digits.allSatisfy(isDigit) { return (5...15).contains(digits.count) }
+        }
+        var at: Int?
+        var count = 0
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "%"), UInt8(ascii: "+"), UInt8(ascii: "-"):
+                break
+            case UInt8(ascii: "@"):
+                guard at == nil else { return false }
+                at = count
+            default:
+                return false
+            }
+            count += 1
+        }
+        guard let at, at > 0 else { return false }
+        let domain = bytes.dropFirst(at + 1)
+        return domain.contains(UInt8(ascii: ".")) && domain.first != UInt8(ascii: ".") && domain.last != UInt8(ascii: ".")
     }
 }

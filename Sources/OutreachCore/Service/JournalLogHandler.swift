@@ -51,7 +51,10 @@ public struct JournalLogHandler: LogHandler {
 
     private static let utc = TimeZone(identifier: "UTC")!
 
+    /// Looked for on UTF-8 bytes (the three are ASCII, so no grapheme walk): most values have none.
     private static func quoted(_ value: String) -> String {
-        value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }) else { return value }
+        guard value.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + value + "\"" }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
