@@ -29,24 +29,54 @@ public struct Occurrence: Sendable {
     }
 
     /// The dedupe key (`birthday:C1:2026`); delivered at most once, ever.
-    public var key: String
-    public var rule: RuleConfiguration
-    public var customer: Customer
+    public var key: String {
+        get { fields.value.key }
+        set { fields = fields.with { $0.key = newValue } }
+    }
+    public var rule: RuleConfiguration {
+        get { fields.value.rule }
+        set { fields = fields.with { $0.rule = newValue } }
+    }
+    public var customer: Customer {
+        get { fields.value.customer }
+        set { fields = fields.with { $0.customer = newValue } }
+    }
     /// The customer's zone (or the default zone when they have none).
-    public var zone: TimeZone
-    public var due: Date
-    public var subject: Subject
+    public var zone: TimeZone {
+        get { fields.value.zone }
+        set { fields = fields.with { $0.zone = newValue } }
+    }
+    public var due: Date {
+        get { fields.value.due }
+        set { fields = fields.with { $0.due = newValue } }
+    }
+    public var subject: Subject {
+        get { fields.value.subject }
+        set { fields = fields.with { $0.subject = newValue } }
+    }
     /// Why it may not go out now although due, re-checked every tick (e.g. an open ticket).
-    public var hold: String?
+    public var hold: String? {
+        get { fields.value.hold }
+        set { fields = fields.with { $0.hold = newValue } }
+    }
+
+    /// The fields, behind one reference: a plan moves and copies its entries (sorting, deciding,
+    /// rendering), and a copy is then one retain instead of one per string of the customer and
+    /// the purchase or ticket (about 20). Occurrences are built once and almost never changed.
+    private var fields: Shared<Fields>
+
+    private struct Fields: Sendable {
+        var key: String
+        var rule: RuleConfiguration
+        var customer: Customer
+        var zone: TimeZone
+        var due: Date
+        var subject: Subject
+        var hold: String?
+    }
 
     public init(key: String, rule: RuleConfiguration, customer: Customer, zone: TimeZone, due: Date, subject: Subject, hold: String? = nil) {
-        self.key = key
-        self.rule = rule
-        self.customer = customer
-        self.zone = zone
-        self.due = due
-        self.subject = subject
-        self.hold = hold
+        fields = Shared(Fields(key: key, rule: rule, customer: customer, zone: zone, due: due, subject: subject, hold: hold))
     }
 
     /// The last moment it may still be sent: `due + max_lateness`.

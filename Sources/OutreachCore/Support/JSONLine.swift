@@ -23,20 +23,29 @@ public struct JSONLine {
     /// The line, without a line break.
     public var finished: String { String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self) }
 
+    /// The line and its line break as UTF-8, for writing to a file without making a `String` of it.
+    public consuming func finishedLine() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+
     /// `value` as a JSON string: quotes, backslashes and control characters escaped, everything
     /// else (slashes and non-ASCII included) as it is.
     static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
-        let utf8 = value.utf8
+        // Scanned as one buffer: stepping `String.UTF8View` indices costs several times more, and
+        // rendered messages are native strings, contiguous already.
+        var value = value
+        value.withUTF8 { utf8 in appendQuoted(utf8, to: &bytes) }
+    }
+
+    private static func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        var plainStart = utf8.startIndex
-        var i = plainStart
-        while i != utf8.endIndex {
+        var plainStart = 0
+        for i in utf8.indices {
             let byte = utf8[i]
-            guard byte < 0x20 || byte == 0x22 || byte == 0x5C else {
-                i = utf8.index(after: i)
-                continue
-            }
-            bytes.append(contentsOf: utf8[plainStart..<i])
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart..<i]))
             bytes.append(UInt8(ascii: "\\"))
             switch byte {
             case 0x22: bytes.append(UInt8(ascii: "\""))
@@ -52,10 +61,9 @@ public struct JSONLine {
                 bytes.append(hex[Int(byte >> 4)])
                 bytes.append(hex[Int(byte & 0x0F)])
             }
-            i = utf8.index(after: i)
-            plainStart = i
+            plainStart = i + 1
         }
-        bytes.append(contentsOf: utf8[plainStart..<i])
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart...]))
         bytes.append(UInt8(ascii: "\""))
     }
 }

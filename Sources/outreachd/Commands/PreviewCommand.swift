@@ -18,6 +18,9 @@ struct PreviewCommand: ParsableCommand {
     @Option(help: "text or jsonl.")
     var format: OutputFormat = .text
 
+    /// How many bytes of jsonl to gather before writing them.
+    private static let chunk = 256 * 1024
+
     func run() throws {
         try withUserErrors {
             let outreach = try Outreach.open(configFile: options.path)
@@ -31,6 +34,10 @@ struct PreviewCommand: ParsableCommand {
             Report.notice(outreach)
             let plan = try outreach.plan(at: now, customerID: customer, ruleName: rule)
             var shown = 0
+            // jsonl lines gather here as bytes and go out in large writes (nothing else goes to
+            // stdout in that format), not as one `String` and one `print` each.
+            var pending: [UInt8] = []
+            pending.reserveCapacity(Self.chunk + 64 * 1024)
             // Rendered, printed and dropped one at a time: a tick can hold tens of thousands.
             for entry in plan.entries where entry.outcome == .due {
                 let message: RenderedMessage
@@ -41,10 +48,16 @@ struct PreviewCommand: ParsableCommand {
                 shown += 1
                 let line = PreviewLine(entry, message, defaultLocale: outreach.configuration.schedule.defaultLocale)
                 switch format {
-                case .jsonl: print(line.json)
+                case .jsonl:
+                    line.appendJSONLine(to: &pending)
+                    if pending.count >= Self.chunk {
+                        try FileHandle.standardOutput.write(contentsOf: pending)
+                        pending.removeAll(keepingCapacity: true)
+                    }
                 case .text: print(line.text)
                 }
             }
+            try FileHandle.standardOutput.write(contentsOf: pending)
             Report.skipped(plan)
             if format == .text {
                 print("\(shown) message\(shown == 1 ? "" : "s") due at \(Timestamp.format(now, in: outreach.configuration.schedule.timezone))")
@@ -79,8 +92,8 @@ struct PreviewLine {
         template = message.template
     }
 
-    /// The jsonl line: the fields in key order, `subject` left out when there is none.
-    var json: String {
+    /// Appends the jsonl line and its line break: the fields in key order, `subject` left out when there is none.
+    func appendJSONLine(to output: inout [UInt8]) {
         var line = JSONLine(capacity: body.utf8.count + (subject?.utf8.count ?? 0) + 256)
         line.field("body", body)
         line.field("channel", channel)
@@ -92,7 +105,7 @@ struct PreviewLine {
         if let subject { line.field("subject", subject) }
         line.field("template", template)
         line.field("to", to)
-        return line.finished
+        output.append(contentsOf: line.finishedLine())
     }
 
     var text: String {
