@@ -87,9 +87,7 @@ public struct Outreach: Sendable {
         case .phone: raw = customer.phone
         }
         guard let raw else { return nil }
-        // Foundation's trimming bridges through NSString; almost every address has nothing to trim.
-        let value = raw.unicodeScalars.first.map(\.isTrimmable) == false && raw.unicodeScalars.last.map(\.isTrimmable) == false
-            ? raw : raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = raw.trimmingWhitespaceAndNewlines()
         return value.isEmpty ? nil : value
     }
 
@@ -168,10 +166,4 @@ public struct Outreach: Sendable {
     public func render(_ entry: PlanEntry) throws(RenderError) -> RenderedMessage {
         try templates.render(entry.occurrence, configuration: configuration)
     }
-}
-
-private extension Unicode.Scalar {
-    /// Whether `trimmingCharacters(in: .whitespacesAndNewlines)` might remove it: ASCII is
-    /// decided exactly, anything else is left to Foundation.
-    var isTrimmable: Bool { isASCII ? (value >= 0x09 && value <= 0x0D) || value == 0x20 : true }
 }

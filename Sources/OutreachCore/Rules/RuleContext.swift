@@ -58,18 +58,10 @@ extension Customer {
     /// The customer's zone, or the default when they have none; `nil` when the name is unknown.
     func zone(default zone: TimeZone) -> TimeZone? {
         guard let raw = timezone else { return zone }
-        // Foundation's trimming bridges through NSString, a few percent of a tick; a zone name
-        // that starts and ends with ASCII other than a space or tab has nothing to trim.
-        let plain = raw.unicodeScalars.first.map(\.isPlainEdge) == true && raw.unicodeScalars.last.map(\.isPlainEdge) == true
-        let name = plain ? raw : raw.trimmingCharacters(in: .whitespaces)
+        let name = raw.trimmingWhitespace()
         guard !name.isEmpty else { return zone }
         return TimeZone(identifier: name)
     }
-}
-
-private extension Unicode.Scalar {
-    /// Whether `trimmingCharacters(in: .whitespaces)` surely keeps it: ASCII other than space and tab.
-    var isPlainEdge: Bool { isASCII && value != 0x20 && value != 0x09 }
 }
 
 /// Looks up the customers of event rows and their zones, turning misses and unreadable customer

@@ -9,6 +9,14 @@ extension StringProtocol {
         if !first.isInWhitespaces, !last.isInWhitespaces { return String(self) }
         return trimmingCharacters(in: .whitespaces)
     }
+
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)`, skipping Foundation when both ends are
+    /// ASCII that the set does not hold (non-ASCII ends are left to Foundation).
+    func trimmingWhitespaceAndNewlines() -> String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return "" }
+        if first.isPlainASCII, last.isPlainASCII { return String(self) }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }
 
 extension Unicode.Scalar {
@@ -22,4 +30,9 @@ extension Unicode.Scalar {
         default: return false
         }
     }
+}
+
+private extension Unicode.Scalar {
+    /// ASCII outside `CharacterSet.whitespacesAndNewlines` (tab to carriage return, and space).
+    var isPlainASCII: Bool { isASCII && !(0x09...0x0D).contains(value) && value != 0x20 }
 }

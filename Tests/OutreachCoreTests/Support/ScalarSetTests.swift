@@ -25,4 +25,12 @@ import Testing
     func testTrimmingWhitespaceIsFoundationsTrimming(_ text: String) {
         #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespaces))
     }
+
+    /// Every ASCII scalar, and a few others, at either end of an address or a zone name.
+    @Test func testTrimmingWhitespaceAndNewlinesIsFoundationsTrimming() {
+        let ends = (0...0x7F).compactMap(Unicode.Scalar.init) + ["\u{85}", "\u{A0}", "\u{2028}", "\u{3000}", "ő"]
+        let differ = ends.flatMap { end in ["\(end)a@x", "a@x\(end)", "\(end)"] }
+            .filter { $0.trimmingWhitespaceAndNewlines() != $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(differ.isEmpty, "\(differ.map { $0.debugDescription })")
+    }
 }
