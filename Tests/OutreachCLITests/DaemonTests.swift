@@ -61,6 +61,40 @@ import Glibc
         #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
     }
 
+    // MARK: The tick's log line and the warm tick
+
+    /// The tick line's fields are what operators and `make bench` read (`due=`, `duration=` in
+    /// seconds); `evaluated=` says whether the tick planned only what is new since the last one.
+    @Test func testTickLinesCarryDueAndDurationAndALaterTickPlansOnlyWhatIsNewUntilTheStoreChanges() throws {
+        let d = try DaemonDemo()
+        let daemon = try d.start()
+        let tick = /info tick .*/
+        func ticks() -> [String] { daemon.stderrLines.filter { $0.contains(tick) } }
+        func field(_ name: String, _ line: String) -> String? {
+            line.split(separator: " ").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+        }
+        try #require(daemon.waitForStderr(containing: "evaluated=new", timeout: Self.startup), "\(daemon.stderr)")
+        let lines = ticks()
+        let first = try #require(lines.first), warm = try #require(lines.last)
+        #expect(field("evaluated", first) == "all", "\(first)")
+        #expect(Int(field("due", first) ?? "") ?? 0 > 0, "\(first)")
+        #expect(field("due", warm) == "0", "\(warm)")
+        for line in [first, warm] {
+            #expect(field("duration", line)?.wholeMatch(of: /[0-9]+\.[0-9]{3}/) != nil, "duration in seconds: \(line)")
+        }
+
+        // Another connection changes the store (a write that changes no byte is no change to SQLite):
+        // the next tick cannot trust what it remembered.
+        let before = daemon.stderrLength
+        let store = try DatabaseQueue(path: d.dir + "/customers.db")
+        try store.write { db in try db.execute(sql: "UPDATE customers SET name = 'Renamed' WHERE id = (SELECT min(id) FROM customers)") }
+        try store.close()
+        #expect(daemon.waitForStderr(containing: "evaluated=all", after: before, timeout: Self.startup), "\(daemon.stderr)")
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0, "\(daemon.stderr)")
+    }
+
     // MARK: SIGHUP
 
     @Test func testSIGHUPWithBrokenTemplatesKeepsTheRunningVersionThenAFixReloadsAndANewIntervalApplies() throws {
