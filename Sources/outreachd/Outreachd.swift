@@ -8,7 +8,7 @@ struct Outreachd: ParsableCommand {
         abstract: "Proactive customer outreach: birthdays, check-ins, ticket follow-ups, surveys.",
         discussion: "Every subcommand reads --config (default: $OUTREACHD_CONFIG, else /etc/outreachd/outreachd.toml).",
         subcommands: [InitCommand.self, CheckCommand.self, PreviewCommand.self, ExplainCommand.self, ForecastCommand.self, RunCommand.self,
-                      StatusCommand.self, SendTestCommand.self, ImportCommand.self, SuppressCommand.self, SynthesizeCommand.self]
+                      StatusCommand.self, SendTestCommand.self, ImportCommand.self, SuppressCommand.self, ForgetCommand.self, SynthesizeCommand.self]
     )
 
     /// Runs the command; bad arguments exit 1 (the contract's "a problem the user must fix"),

@@ -303,7 +303,7 @@ struct DeliveryDemo {
 }
 
 /// `status` text output: a header of state names, one row per rule, then `total`.
-private struct StatusTable {
+struct StatusTable {
     var columns: [String] = []
     var rows: [String: [String]] = [:]
 

@@ -5,7 +5,7 @@
 /// The http channel signs with `hook.secret` beside the config: write it (``secretFile``) before `check` or `run`.
 public enum FullConfiguration {
     public static let lines: [String] = [
-        "[store]", "url = \"sqlite:customers.db\"", "[state]", "url = \"sqlite:state.db\"",
+        "[store]", "url = \"sqlite:customers.db\"", "[state]", "url = \"sqlite:state.db\"", "retain = \"90d\"",
         "[schedule]", "interval = \"60s\"", "timezone = \"Europe/Budapest\"", "send_window = \"08:00-21:00\"",
         "max_per_customer = \"1/24h\"", "drain_timeout = \"20s\"",
         "[company]", "name = \"Example Kft.\"", "[templates]", "path = \"templates\"",

@@ -17,6 +17,10 @@ public struct Configuration: Sendable {
     /// renews it while the attempt runs; after it, another instance takes the row over.
     /// Defaults to 60 s. (A SQLite ledger has one process under a file lock and needs none.)
     public var lease = TimeSpan(seconds: 60)
+    /// `[state] retain`: how long a finished row (sent, failed, expired) keeps its personal data
+    /// (address, name, subject, body, the customer's fields); after it only the dedupe key, rule,
+    /// state and times stay, which is all that keeps a message from going out twice. Defaults to 90 days.
+    public var retain = TimeSpan.days(90)
     /// Free template variables under `company.*`.
     public var company: [String: String] = [:]
     public var templates: Templates

@@ -7,10 +7,13 @@
 public enum ConfigurationLimits {
     /// `[schedule] interval`: a tick at least every second (a busier timer only burns CPU) and at
     /// least once a day (the daemon's lookback and `max_lateness` assume it runs daily at the least).
+    public static let interval = TimeSpan(seconds: 1)...TimeSpan.hours(24)
     /// `[state] lease`: long enough for one attempt between renewals (a third of it), short enough
     /// that a dead instance's messages wait little.
     public static let lease = TimeSpan(seconds: 10)...TimeSpan.hours(1)
-    public static let interval = TimeSpan(seconds: 1)...TimeSpan.hours(24)
+    /// `[state] retain`: at least a day (a failure's reason is still there for the next morning's
+    /// look at `status`), at most ten years.
+    public static let retain = TimeSpan.days(1)...TimeSpan.days(3660)
     /// `[schedule] drain_timeout`: at most an hour; systemd's `TimeoutStopSec` should be above it.
     public static let drainTimeout = TimeSpan(seconds: 0)...TimeSpan.hours(1)
     /// `max_per_customer = "COUNT/PERIOD"`: the count.

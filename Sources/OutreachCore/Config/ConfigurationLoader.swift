@@ -47,6 +47,7 @@ public enum ConfigurationLoader {
         let stateTable = top.table("state", required: true)
         let state = stateTable.flatMap { $0.database("url", folder: folder, required: true) }
         let lease = stateTable?.timeSpan("lease", in: ConfigurationLimits.lease)
+        let retain = stateTable?.timeSpan("retain", in: ConfigurationLimits.retain)
         stateTable?.finish()
 
         var schedule = Configuration.Schedule()
@@ -105,6 +106,7 @@ public enum ConfigurationLoader {
         config.storeLine = sink.locator.line("store.url")
         config.stateLine = sink.locator.line("state.url")
         if let lease { config.lease = lease }
+        if let retain { config.retain = retain }
         config.company = company
         config.channels = channels
         config.rules = rules

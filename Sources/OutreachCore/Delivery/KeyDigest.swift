@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
 
-/// The lowercase hex of the first bytes of a dedupe key's SHA-256: the stable part of a message's
-/// Message-ID, webhook id and Maildir file name, so a repeated attempt carries the same one.
+/// The lowercase hex of the first bytes of a key's SHA-256: of a dedupe key, the stable part of a
+/// message's Message-ID, webhook id and Maildir file name, so a repeated attempt carries the same
+/// one; of an address, the suppression list's entry for a forgotten customer.
 enum KeyDigest {
     private static let digits = Array("0123456789abcdef".utf8)
 

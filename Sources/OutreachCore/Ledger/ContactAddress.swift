@@ -61,6 +61,32 @@ public enum ContactAddress: Sendable, Hashable, CustomStringConvertible {
         return (try? ContactAddress(parsing: recipient))?.normalized ?? recipient.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
+    /// The prefix of the spelling ``digest(for:)`` writes.
+    static let digestPrefix = "sha256:"
+
+    /// How `forget` puts an address on the list: `sha256:` and the hex SHA-256 of its
+    /// ``key(for:)`` spelling. The list refuses the address as before, but the ledger no longer
+    /// holds it: after an erasure no byte of the customer's address is left in the file.
+    public static func digest(for recipient: String) -> String {
+        digestPrefix + KeyDigest.hex(key(for: recipient), bytes: 32)
+    }
+
+    /// The distinct list spellings of `recipients`, sorted; blanks left out.
+    static func keys(of recipients: [String]) -> [String] {
+        Set(recipients.map(key(for:))).filter { !$0.isEmpty }.sorted()
+    }
+
+    /// Each spelling the list may hold `recipients` in (the key, and its digest when `digests`),
+    /// with the key it stands for.
+    static func listSpellings(of recipients: [String], digests: Bool) -> [String: String] {
+        var spellings: [String: String] = [:]
+        for key in Set(recipients.map(key(for:))) {
+            spellings[key] = key
+            if digests { spellings[digest(for: key)] = key }
+        }
+        return spellings
+    }
+
     /// True for the spellings the parser would return unchanged: `+` and 5 to 15 digits, or a
     /// lower-case ASCII `local@domain.tld`. Checked on bytes first because delivery asks for the
     /// key of every row it claims, and the full parse (trimming, lower-casing, character sets)

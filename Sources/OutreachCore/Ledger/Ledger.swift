@@ -75,6 +75,20 @@ public protocol Ledger: LedgerReader, AnyObject {
     /// The whole list, by address.
     func suppressions() throws -> [Suppression]
 
+    // MARK: Personal data
+
+    /// Erases the personal data of finished rows (sent, failed, expired) last changed before
+    /// `cutoff`: address, name, subject, body, the customer's fields, the server's reply and the
+    /// error text (which may quote the address). The key, rule, state, failure class and times
+    /// stay, and with them the promise that nothing is sent twice. Returns how many rows.
+    @discardableResult
+    func eraseFinished(before cutoff: Date, now: Date) throws -> Int
+    /// Erases every row of `customerID` as ``eraseFinished(before:now:)`` does, whatever its age,
+    /// and in the same transaction suppresses the addresses those rows name and `addresses` (the
+    /// ones the store has for the customer). Rows still waiting (queued, retrying) fail for good
+    /// as suppressed; a row whose attempt is under way is erased and its attempt runs out.
+    func forget(customerID: String, addresses: [String], now: Date) throws -> ForgetReport
+
     // MARK: Ticks and figures
 
     /// When the rules were last evaluated, so the next tick can look back over a downtime.
@@ -113,6 +127,26 @@ public struct EnqueueReport: Sendable, Equatable {
         self.inserted = inserted
         self.queued = queued
         self.heldByCap = heldByCap
+    }
+}
+
+/// What ``Ledger/forget(customerID:addresses:now:)`` did.
+public struct ForgetReport: Sendable, Equatable {
+    /// Rows whose personal data was erased (rows erased before, by retention, count too).
+    public var erased = 0
+    /// Of those, rows that were still waiting to be sent and now failed for good.
+    public var withdrawn = 0
+    /// Every address of the customer now on the do-not-contact list, in its one spelling
+    /// (``ContactAddress/key(for:)``), sorted; those already there included.
+    public var suppressed: [String] = []
+
+    /// The suppression list's reason for the addresses `forget` adds; it names no customer.
+    public static let reason = "erased by outreachd forget"
+
+    public init(erased: Int = 0, withdrawn: Int = 0, suppressed: [String] = []) {
+        self.erased = erased
+        self.withdrawn = withdrawn
+        self.suppressed = suppressed
     }
 }
 

@@ -4,7 +4,7 @@
 /// cannot know what it already sent, and a fresh one would send every due message again.
 public struct LedgerError: FileError, Sendable {
     private enum Code: Sendable {
-        case missing, empty, replaced, outdated, damaged, locked, configuration, database
+        case missing, empty, replaced, outdated, damaged, locked, busy, configuration, database
     }
 
     private var code: Code
@@ -54,6 +54,12 @@ public struct LedgerError: FileError, Sendable {
     /// Another process delivers from this ledger (or its lock file cannot be used).
     static func locked(_ path: String, _ reason: String) -> LedgerError {
         LedgerError(.locked, path, reason)
+    }
+
+    /// A step that needs the ledger to itself for a moment did not get it (another process kept
+    /// reading); `reason` says what is left undone and what to do.
+    static func busy(_ path: String, _ reason: String) -> LedgerError {
+        LedgerError(.busy, path, reason)
     }
 
     /// PostgreSQL failed (unreachable, login refused, connection lost); the reason is one line.

@@ -27,6 +27,8 @@ public enum LedgerState: String, Sendable, Hashable, CaseIterable {
     static let pendingStates = allCases.filter(\.isPending)
     /// Pending rows no attempt is under way for: queued, or waiting to retry.
     static let waitingStates: [LedgerState] = [.queued, .retry]
+    /// Rows no attempt will ever change again: what `[state] retain` erases after its time.
+    static let finishedStates = allCases.filter { !$0.isPending }
     /// Finished rows that did not go out: what `status` lists as problems, with retrying ones.
     static let problemStates: [LedgerState] = [.failed, .expired, .retry]
 }

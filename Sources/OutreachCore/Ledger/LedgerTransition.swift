@@ -9,6 +9,7 @@ import Foundation
 /// - release: `sending` → `queued` (claimed, never attempted: a stop)
 /// - recovery: `sending` → `queued` (after a crash, same Message-ID; SQLite only, under its file lock)
 /// - expiry: `queued | retry` → `expired` (deadline passed while waiting)
+/// - erasure (`forget`): `queued | retry` → `failed` (suppressed), its personal data erased
 public enum LedgerTransition: Sendable, Hashable {
     case sent(reply: String)
     case retry(at: Date, error: String, FailureClass)

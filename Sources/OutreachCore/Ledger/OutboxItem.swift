@@ -30,6 +30,8 @@ public struct OutboxItem: Sendable, Hashable {
     public var reply: String?
     /// The claim that holds the row while it is `sending`: only it may record the outcome.
     public var claim: String?
+    /// When its personal data was erased (`[state] retain`, `forget`); the text fields are empty since.
+    public var erasedAt: Date?
 
     public init(key: String, rule: String, customerID: String, channel: String, recipient: String, recipientName: String?,
                 subject: String?, body: String, locale: String, customerJSON: String, state: LedgerState, dueAt: Date, deadline: Date,

@@ -8,8 +8,10 @@ extension PostgresLedger {
     @discardableResult
     public func suppress(_ address: String, reason: String, now: Date) throws -> Bool {
         let key = ContactAddress.key(for: address)
+        // A forgotten customer's address is on the list as its digest already.
         return try !run("""
-            INSERT INTO outreachd.suppressions(address, reason, created_at) VALUES (\(key), \(reason), \(now))
+            INSERT INTO outreachd.suppressions(address, reason, created_at)
+            SELECT \(key), \(reason), \(now) WHERE NOT EXISTS (SELECT 1 FROM outreachd.suppressions WHERE address = \(ContactAddress.digest(for: key)))
             ON CONFLICT (address) DO NOTHING RETURNING 1
             """).isEmpty
     }
@@ -17,7 +19,7 @@ extension PostgresLedger {
     @discardableResult
     public func unsuppress(_ address: String) throws -> Bool {
         let key = ContactAddress.key(for: address)
-        return try !run("DELETE FROM outreachd.suppressions WHERE address = \(key) RETURNING 1").isEmpty
+        return try !run("DELETE FROM outreachd.suppressions WHERE address IN (\(key), \(ContactAddress.digest(for: key))) RETURNING 1").isEmpty
     }
 
     public func suppressions() throws -> [Suppression] {

@@ -104,8 +104,13 @@ public final class PostgresLedger: Ledger, Sendable {
         guard !addresses.isEmpty else { return [] }
         // Spelling tens of thousands of addresses the list's way costs more than asking whether it has any.
         guard try !run("SELECT 1 FROM outreachd.suppressions LIMIT 1").isEmpty else { return [] }
-        let keys = Array(Set(addresses.map(ContactAddress.key(for:))))
-        return Set(try run("SELECT address FROM outreachd.suppressions WHERE address = ANY(\(keys))").map { row in try decoding { try row.decode(String.self) } })
+        let digests = try !run("SELECT 1 FROM outreachd.suppressions WHERE left(address, 7) = 'sha256:' LIMIT 1").isEmpty
+        let spellings = ContactAddress.listSpellings(of: addresses, digests: digests)
+        var result: Set<String> = []
+        for row in try run("SELECT address FROM outreachd.suppressions WHERE address = ANY(\(Array(spellings.keys)))") {
+            if let key = spellings[try decoding { try row.decode(String.self) }] { result.insert(key) }
+        }
+        return result
     }
 
     // MARK: Queueing
@@ -311,6 +316,7 @@ public final class PostgresLedger: Ledger, Sendable {
                               lastError: try value("last_error", String?.self), reply: try value("reply", String?.self))
         item.failureClass = try value("failure_class", String?.self).flatMap(FailureClass.init(rawValue:))
         item.claim = try value("claim", String?.self)
+        item.erasedAt = try value("erased_at", Date?.self)
         return item
     }
 }

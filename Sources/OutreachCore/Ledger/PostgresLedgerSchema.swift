@@ -51,6 +51,12 @@ enum PostgresLedgerSchema {
             CREATE TABLE outreachd.meta(name text PRIMARY KEY, value text NOT NULL);
             CREATE TABLE outreachd.suppressions(address text PRIMARY KEY, reason text NOT NULL, created_at timestamptz NOT NULL);
             """),
+        // The partial index holds only finished rows not yet erased: retention reads the few that
+        // just came of age, never the whole history.
+        Migration(version: 2, name: "erasure of personal data", sql: """
+            ALTER TABLE outreachd.outbox ADD COLUMN erased_at timestamptz;
+            CREATE INDEX outbox_unerased_finished ON outreachd.outbox(updated_at) WHERE \(LedgerErasure.unerasedFinished);
+            """),
     ]
 
     /// The versions applied, or `nil` when the database holds no outreachd ledger at all.

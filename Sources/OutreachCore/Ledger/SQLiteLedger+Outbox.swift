@@ -153,6 +153,7 @@ extension SQLiteLedger {
                               nextAttemptAt: read.optionalDate("next_attempt_at"), lastError: read.optionalText("last_error"), reply: read.optionalText("reply"))
         item.failureClass = read.optionalText("failure_class").flatMap(FailureClass.init(rawValue:))
         item.claim = read.optionalText("claim")
+        item.erasedAt = read.optionalDate("erased_at")
         return item
     }
 }

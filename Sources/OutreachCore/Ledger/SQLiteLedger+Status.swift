@@ -6,16 +6,22 @@ extension SQLiteLedger {
     // MARK: Suppression list
 
     public func suppress(_ address: String, reason: String, now: Date) throws -> Bool {
-        try writing { db in
+        let key = ContactAddress.key(for: address)
+        return try writing { db in
+            // A forgotten customer's address is on the list as its digest already.
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM suppressions WHERE address = ?)", arguments: [ContactAddress.digest(for: key)]) == true {
+                return false
+            }
             try db.execute(sql: "INSERT INTO suppressions(address, reason, created_at) VALUES (?, ?, ?) ON CONFLICT(address) DO NOTHING",
-                           arguments: [ContactAddress.key(for: address), reason, now.timeIntervalSince1970])
+                           arguments: [key, reason, now.timeIntervalSince1970])
             return db.changesCount > 0
         }
     }
 
     public func unsuppress(_ address: String) throws -> Bool {
-        try writing { db in
-            try db.execute(sql: "DELETE FROM suppressions WHERE address = ?", arguments: [ContactAddress.key(for: address)])
+        let key = ContactAddress.key(for: address)
+        return try writing { db in
+            try db.execute(sql: "DELETE FROM suppressions WHERE address IN (?, ?)", arguments: [key, ContactAddress.digest(for: key)])
             return db.changesCount > 0
         }
     }

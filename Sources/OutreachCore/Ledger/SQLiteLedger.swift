@@ -32,6 +32,9 @@ public final class SQLiteLedger: Ledger, Sendable {
         if access != .read {
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // Personal data a row loses (`[state] retain`, `forget`) is overwritten with zeros,
+                // not left readable in the file's free space.
+                try db.execute(sql: "PRAGMA secure_delete = ON")
                 // A daemon's tick reads the cap events and records of the customers it plans: with
                 // SQLite's default 2 MiB page cache, most of those pages were read again from the
                 // file at every tick.
@@ -129,6 +132,14 @@ public final class SQLiteLedger: Ledger, Sendable {
                 ALTER TABLE outbox ADD COLUMN lease_until DOUBLE;
                 """)
         }
+        migrator.registerMigration("v3: erasure of personal data") { db in
+            // The partial index holds only finished rows not yet erased: each tick's retention
+            // pass reads the few that just came of age, never the whole history.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN erased_at DOUBLE;
+                CREATE INDEX outbox_unerased_finished ON outbox(updated_at) WHERE \(LedgerErasure.unerasedFinished);
+                """)
+        }
         return migrator
     }
 
@@ -189,11 +200,17 @@ public final class SQLiteLedger: Ledger, Sendable {
         try reading { db in
             // Spelling tens of thousands of addresses the list's way costs more than asking whether it has any.
             guard !addresses.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM suppressions)") == true else { return }
-            for chunk in Array(Set(addresses.map(ContactAddress.key(for:)))).chunked(500) {
+            let spellings = try ContactAddress.listSpellings(of: addresses, digests: Bool.fetchOne(db, sql: Self.holdsDigestsSQL) == true)
+            for chunk in Array(spellings.keys).chunked(500) {
                 let sql = "SELECT address FROM suppressions WHERE address IN " + sqlList(chunk.count)
-                for address in try String.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) { result.insert(address.lowercased()) }
+                for address in try String.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
+                    if let key = spellings[address.lowercased()] { result.insert(key) }
+                }
             }
         }
         return result
     }
+
+    /// Whether the list holds any digest (``ContactAddress/digest(for:)``); its primary key finds one at once.
+    static let holdsDigestsSQL = "SELECT EXISTS (SELECT 1 FROM suppressions WHERE address >= 'sha256:' AND address < 'sha256;')"
 }

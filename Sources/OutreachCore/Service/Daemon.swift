@@ -111,7 +111,7 @@ public final class Daemon: @unchecked Sendable {  // `loaded`, `memory`, `timer`
             }
             notifier.notify("STATUS=last tick \(Timestamp.format(started, in: TimeZone(identifier: "UTC")!)): \(report.figures), " + String(format: "%.2f s", report.duration))
             logger.info("tick", metadata: ["due": "\(report.queued.due)", "sent": "\(report.delivered.sent)", "retrying": "\(report.delivered.retrying)",
-                                           "failed": "\(report.failed)", "expired": "\(report.expired)", "duration": "\(String(format: "%.3f", report.duration))",
+                                           "failed": "\(report.failed)", "expired": "\(report.expired)", "erased": "\(report.erased)", "duration": "\(String(format: "%.3f", report.duration))",
                                            "evaluated": "\(report.queued.incremental ? "new" : "all")"])
         } catch {
             // A store or ledger that fails (missing, locked, down) costs this tick only; the next one tries again.

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// One tick: evaluate the rules, queue what is due, deliver what is queued, expire what ran out,
-/// and record the tick's figures. `run --once` runs one; the daemon runs one every interval.
+/// erase the personal data of rows finished longer than `[state] retain` ago, and record the
+/// tick's figures. `run --once` runs one; the daemon runs one every interval.
 public struct Tick: Sendable {
     /// What one tick did.
     public struct Report: Sendable {
@@ -10,6 +11,8 @@ public struct Tick: Sendable {
         public var delivered: Deliverer.Report
         /// Rows whose deadline passed while they waited in the ledger.
         public var expiredInLedger: Int
+        /// Finished rows whose personal data was erased, `[state] retain` after they finished.
+        public var erased: Int
         /// Wall time of the whole tick, in seconds.
         public var duration: Double
 
@@ -56,8 +59,10 @@ public struct Tick: Sendable {
                                   isStopping: isStopping, onProgress: onProgress)
         let delivered = try deliverer.deliverAllDue(batch: batch, deadline: deliverUntil)
         let expired = try delivery.ledger.expireOverdue(now: clock.now)
+        let now = clock.now
+        let erased = try delivery.ledger.eraseFinished(before: now.addingTimeInterval(-delivery.outreach.configuration.retain.timeInterval), now: now)
         let duration = clock.now.timeIntervalSince(started)
         try delivery.ledger.setLastTickDuration(duration)
-        return Report(queued: queued, delivered: delivered, expiredInLedger: expired, duration: duration)
+        return Report(queued: queued, delivered: delivered, expiredInLedger: expired, erased: erased, duration: duration)
     }
 }

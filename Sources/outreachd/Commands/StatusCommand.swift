@@ -55,7 +55,7 @@ struct StatusCommand: ParsableCommand {
                 if !problems.isEmpty {
                     print("\nlatest problems:")
                     for p in problems {
-                        print("  \(Timestamp.format(p.updatedAt, in: utc))  \(p.state.rawValue)  \(p.key)  (attempt \(p.attempts))  \(p.lastError ?? "")")
+                        print("  \(Timestamp.format(p.updatedAt, in: utc))  \(p.state.rawValue)  \(p.key)  (attempt \(p.attempts))  \(p.lastError ?? (p.erasedAt != nil ? "(personal data erased)" : ""))")
                     }
                 }
             }

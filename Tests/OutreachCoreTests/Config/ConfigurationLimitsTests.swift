@@ -21,7 +21,7 @@ import Testing
     }
 
     static let durationKeys = [
-        Key(table: "[schedule]", name: "interval"), Key(table: "[schedule]", name: "drain_timeout"),
+        Key(table: "[schedule]", name: "interval"), Key(table: "[schedule]", name: "drain_timeout"), Key(table: "[state]", name: "retain"),
         Key(table: "[channels.email]", name: "connect_timeout"), Key(table: "[channels.email]", name: "command_timeout"),
         Key(table: "[channels.email]", name: "data_timeout"), Key(table: "[channels.hook]", name: "timeout"),
         Key(table: "name = \"birthday\"", name: "max_lateness"), Key(table: "name = \"ticket_follow_up\"", name: "after"),
@@ -86,6 +86,8 @@ import Testing
             (Key(table: "[schedule]", name: "interval"), "\"0s\"", "too short: interval must be between 1s and 24h"),
             (Key(table: "[schedule]", name: "interval"), "\"25h\"", "too long: interval must be between 1s and 24h"),
             (Key(table: "[schedule]", name: "drain_timeout"), "\"61m\"", "too long: drain_timeout must be at most 1h"),
+            (Key(table: "[state]", name: "retain"), "\"23h\"", "too short: retain must be between 24h and 3660d"),
+            (Key(table: "[state]", name: "retain"), "\"3661d\"", "too long: retain must be between 24h and 3660d"),
             (Key(table: "[channels.hook]", name: "timeout"), "\"0s\"", "too short: timeout must be between 1s and 24h"),
             (Key(table: "[channels.email]", name: "data_timeout"), "\"2d\"", "too long: data_timeout must be between 1s and 24h"),
             (Key(table: "name = \"ticket_follow_up\"", name: "repeat_every"), "\"59m\"", "too short: repeat_every must be between 1h and 366d"),
@@ -142,6 +144,7 @@ import Testing
         var lines = FullConfiguration.lines
         for (key, value) in [
             (Key(table: "[schedule]", name: "interval"), "\"24h\""), (Key(table: "[schedule]", name: "drain_timeout"), "\"1h\""),
+            (Key(table: "[state]", name: "retain"), "\"3660d\""),
             (Key(table: "[schedule]", name: "max_per_customer"), "\"1000/366d\""),
             (Key(table: "[channels.spool]", name: "concurrency"), "256"), (Key(table: "[channels.spool]", name: "rate"), "\"1/m\""),
             (Key(table: "[channels.email]", name: "connect_timeout"), "\"1d\""), (Key(table: "[channels.email]", name: "data_timeout"), "\"86400s\""),
@@ -158,6 +161,7 @@ import Testing
         let c = try #require(config)
         #expect(c.schedule.interval == .hours(24))
         #expect(c.schedule.drainTimeout == .hours(1))
+        #expect(c.retain == .days(3660))
         #expect(c.channels["spool"]?.ratePerSecond == 1.0 / 60)
         #expect(c.rules.first { $0.name == "ticket_follow_up" }?.kind as? UnresolvedTicketRule == UnresolvedTicketRule(after: .days(3660), repeatEvery: .days(366), maxRepeats: 100))
     }
