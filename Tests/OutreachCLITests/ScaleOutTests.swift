@@ -11,133 +11,17 @@ import Glibc
 /// lease (resent only if its attempt was under way, with the same Message-ID), the frequency cap
 /// holds across instances, and a database restart loses nothing.
 @Suite(.serialized) struct ScaleOutTests {
-    /// A shared-ledger deployment: a SQLite store of customers whose birthday is today (UTC), a
-    /// PostgreSQL ledger of its own, a slow loopback SMTP sink, and config files for instances.
-    struct Deployment {
-        let folder = TemporaryFolder()
-        let smtp: ServerProcess
-        let ledgerURL: String
-        let customers: Int
-
-        /// - Parameters:
-        ///   - server: the PostgreSQL server (the shared one, or a test's own when it restarts it).
-        ///   - slow: how long the sink takes to answer each message's final dot.
-        init(customers: Int, server: PostgresServer, slow: Double = 0.01, purchases: Bool = false) throws {
-            self.customers = customers
-            smtp = try ServerProcess(script: "smtp_server.py", spool: folder.file("spool"), arguments: ["--slow", String(slow)])
-            let database = "s_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-            try server.psql("CREATE DATABASE \(database)")
-            ledgerURL = "postgres://postgres@127.0.0.1:\(server.port)/\(database)"
-            try FileManager.default.copyItem(atPath: CLI.templates, toPath: folder.file("templates"))
-            try writeConfig("outreachd.toml", rules: [.birthday, .checkIn])
-            let initialize = try outreachd(["init", "--config", folder.file("outreachd.toml")], in: folder.path)
-            try #require(initialize.status == 0, "\(initialize)")
-            let today = Calendar(identifier: .gregorian).dateComponents(in: .gmt, from: Date())
-            let birthday = String(format: "1990-%02d-%02d", today.month ?? 1, today.day ?? 1)
-            let purchased = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-14 * 86_400 - 3600))
-            let store = try DatabaseQueue(path: folder.file("customers.db"))
-            try store.write { db in
-                for i in 0..<customers {
-                    let id = String(format: "C%05d", i)
-                    try db.execute(sql: "INSERT INTO customers(id, name, email, locale, timezone, birthday, opted_out) VALUES (?, ?, ?, 'en', 'UTC', ?, 0)",
-                                   arguments: [id, "Customer \(i)", "c\(i)@example.com", birthday])
-                    if purchases {
-                        try db.execute(sql: "INSERT INTO purchases(id, customer_id, purchased_at, amount, currency, item) VALUES (?, ?, ?, 100, 'EUR', 'kettle')",
-                                       arguments: ["P" + id, id, purchased])
-                    }
-                }
-            }
-            try store.close()
-        }
-
-        enum Rule { case birthday, checkIn }
-
-        /// Writes an instance's config with `rules` (both at priority 10, so only the cap decides between them).
-        @discardableResult
-        func writeConfig(_ name: String, rules: [Rule], cap: String? = nil) throws -> String {
-            let ruleText = rules.map { rule -> String in
-                switch rule {
-                case .birthday: return "[[rules]]\nname = \"birthday\"\nkind = \"birthday\"\nchannel = \"email\"\ntemplate = \"birthday\"\npriority = 10\n"
-                case .checkIn: return "[[rules]]\nname = \"check_in\"\nkind = \"post_purchase\"\nchannel = \"email\"\ntemplate = \"post_purchase\"\nafter = \"14d\"\npriority = 10\n"
-                }
-            }.joined(separator: "\n")
-            return folder.write(name, """
-                [store]
-                url = "sqlite:customers.db"
-                [state]
-                url = "\(ledgerURL)"
-                lease = "10s"
-                [schedule]
-                interval = "1s"
-                timezone = "UTC"
-                \(cap.map { "max_per_customer = \"\($0)\"" } ?? "")
-                [company]
-                name = "Example Kft."
-                [channels.email]
-                kind = "smtp"
-                url = "smtp://127.0.0.1:\(smtp.port)"
-                tls = "none"
-                from = "Example Care <care@example.com>"
-                concurrency = 4
-                connect_timeout = "5s"
-                command_timeout = "10s"
-                data_timeout = "10s"
-
-                \(ruleText)
-                """)
-        }
-
-        /// `status --format jsonl`: rows by state.
-        func states(config: String = "outreachd.toml") throws -> [String: Int] {
-            let status = try outreachd(["status", "--config", folder.file(config), "--format", "jsonl"], in: folder.path)
-            var states: [String: Int] = [:]
-            for line in status.lines {
-                guard let object = jsonObject(line), let state = object["state"] as? String, let count = object["count"] as? Int else { continue }
-                states[state, default: 0] += count
-            }
-            return states
-        }
-
-        /// Waits until every row is sent (nothing pending), at most `timeout` seconds.
-        func waitUntilAllSent(_ expected: Int, timeout: TimeInterval) throws -> [String: Int] {
-            let deadline = Date().addingTimeInterval(timeout)
-            var states: [String: Int] = [:]
-            while Date() < deadline {
-                states = try self.states()
-                if states["sent"] == expected, states.filter({ $0.key != "sent" && $0.value > 0 }).isEmpty { return states }
-                Thread.sleep(forTimeInterval: 0.5)
-            }
-            return states
-        }
-
-        /// Every received message's key and Message-ID.
-        func received() -> [(key: String, messageID: String, to: String)] {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: smtp.spool)) ?? []).filter { $0.hasSuffix(".eml") }
-            return names.compactMap { name in
-                guard let text = try? String(contentsOfFile: smtp.spool + "/" + name, encoding: .utf8) else { return nil }
-                let headers = text.components(separatedBy: "\r\n\r\n").first?.components(separatedBy: "\r\n") ?? []
-                func header(_ field: String) -> String? {
-                    headers.first { $0.lowercased().hasPrefix(field.lowercased() + ":") }.map { String($0.dropFirst(field.count + 1)).trimmingCharacters(in: .whitespaces) }
-                }
-                guard let key = header("X-Outreach-Key"), let id = header("Message-ID"), let to = header("To") else { return nil }
-                return (key, id, to)
-            }
-        }
-
-        func startDaemon(config: String = "outreachd.toml") throws -> DaemonProcess {
-            try DaemonProcess(arguments: ["run", "--config", folder.file(config)], directory: folder.path)
-        }
-    }
+    typealias Deployment = SinkDeployment
 
     @Test func testThreeInstancesShareTheWorkAndAKilledOnesClaimsAreTakenOverWithTheSameMessageID() throws {
         let server = try PostgresServer.shared.get()
-        let d = try Deployment(customers: 3000, server: server)
-        defer { d.smtp.stop() }
+        let d = try Deployment(customers: 3000, ledger: .postgres(server))
+        defer { d.server.stop() }
         let daemons = try (0..<3).map { _ in try d.startDaemon() }
         defer { daemons.forEach { $0.stop() } }
         // Kill one while everything is under way.
         let killAt = Date().addingTimeInterval(60)
-        while d.smtp.receivedCount < 600, Date() < killAt, daemons.allSatisfy(\.isRunning) { Thread.sleep(forTimeInterval: 0.05) }
+        while d.receivedCount < 600, Date() < killAt, daemons.allSatisfy(\.isRunning) { Thread.sleep(forTimeInterval: 0.05) }
         let killed = daemons[1]
         #expect(killed.signal(SIGKILL))
         _ = killed.waitForExit(timeout: 5)
@@ -166,8 +50,8 @@ import Glibc
 
     @Test func testTheCapHoldsAcrossThreeRunOnceStartedTogether() throws {
         let server = try PostgresServer.shared.get()
-        let d = try Deployment(customers: 300, server: server, slow: 0, purchases: true)
-        defer { d.smtp.stop() }
+        let d = try Deployment(customers: 300, ledger: .postgres(server), slow: 0, purchases: true)
+        defer { d.server.stop() }
         // Each instance sees other rules, so only the shared ledger can keep a customer to one message a day.
         let configs = [try d.writeConfig("a.toml", rules: [.birthday], cap: "1/24h"), try d.writeConfig("b.toml", rules: [.checkIn], cap: "1/24h"),
                        try d.writeConfig("c.toml", rules: [.birthday, .checkIn], cap: "1/24h")]
@@ -194,12 +78,12 @@ import Glibc
 
     @Test func testAPostgreSQLRestartDuringADaemonRunLosesNothing() throws {
         let server = try PostgresServer()
-        let d = try Deployment(customers: 1000, server: server, slow: 0.01)
-        defer { d.smtp.stop() }
+        let d = try Deployment(customers: 1000, ledger: .postgres(server), slow: 0.01)
+        defer { d.server.stop() }
         let daemon = try d.startDaemon()
         defer { daemon.stop() }
         let deadline = Date().addingTimeInterval(60)
-        while d.smtp.receivedCount < 200, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while d.receivedCount < 200, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         server.stop()
         Thread.sleep(forTimeInterval: 1.5)
         try server.start()
@@ -221,8 +105,8 @@ import Glibc
 extension ScaleOutTests {
     @Test func testALedgerThatCannotBeReachedIsOneLineNamingTheURLWithoutItsPassword() throws {
         let server = try PostgresServer.shared.get()
-        let d = try Deployment(customers: 1, server: server, slow: 0)
-        defer { d.smtp.stop() }
+        let d = try Deployment(customers: 1, ledger: .postgres(server), slow: 0)
+        defer { d.server.stop() }
         let port = try closedLoopbackPort()
         for (url, says) in [("postgres://outreachd:hunter2@127.0.0.1:\(port)/nowhere", "refused"),
                             ("postgres://\(server.locked):wrong-password@127.0.0.1:\(server.port)/\(server.database)", "password"),

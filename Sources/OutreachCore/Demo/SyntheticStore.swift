@@ -16,25 +16,6 @@ public enum SyntheticStore {
         public var description: String { "\(customers) customers, \(purchases) purchases, \(tickets) tickets" }
     }
 
-    /// A small, fast, seeded generator (SplitMix64): the same seed gives the same store.
-    struct Random {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// Uniform in `0..<bound`.
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-        /// Uniform in `[0, 1)`.
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        mutating func chance(_ p: Double) -> Bool { unit() < p }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     struct Locale {
         var tag: String
         var weight: Int
@@ -78,7 +59,7 @@ public enum SyntheticStore {
             throw StoreError.unsupported(path, "the file exists; synthetic stores are written to a new file")
         }
         let store = try SQLiteCustomerStore.create(path: path)
-        var random = Random(seed: seed)
+        var random = SeededRandom(seed: seed)
         var summary = Summary()
         let weights = locales.map(\.weight)
         let totalWeight = weights.reduce(0, +)

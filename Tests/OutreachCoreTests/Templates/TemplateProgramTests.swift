@@ -9,8 +9,8 @@ import Testing
 /// line breaks of every kind, values that are missing or empty) must come out byte for byte the
 /// same, and a piece swift-mustache could not parse must fail at the same line and column.
 @Suite struct TemplateProgramTests {
-    /// The synthetic store's seeded generator, so a failure can be replayed.
-    typealias Random = SyntheticStore.Random
+    /// A seeded generator, so a failure can be replayed.
+    typealias Random = SeededRandom
 
     static let texts = ["Hi", "Kedves", "ő", "สวัสดี", "a\u{301}", " ", "  ", "\t", "{", "}", "{x}", "x}}", "-", "\n", "\n", "\n", "\r", "\r\n",
                         "\u{2028}", "\u{0B}", "\u{85}", " \u{301}"]
