@@ -70,4 +70,34 @@ import Testing
         let blank = try demo.run("forget", "--customer", " ")
         #expect(blank.status == 1, "\(blank)")
     }
+
+    @Test func testAddressesRepliesAndBodiesAreLoggedOnlyAtDebugLevel() throws {
+        for level in ["info", "debug"] {
+            let demo = try DeliveryDemo()
+            let lines = try demo.previewLines()
+            let first = try #require(lines.first { ($0["to"] as? String)?.contains("@") == true })
+            let address = try #require(first["to"] as? String)
+            let body = try #require(first["body"] as? String)
+            // A refusal that quotes the address, as many servers' replies do.
+            let server = try ServerProcess(script: "smtp_server.py", spool: demo.folder.file("smtp-spool"),
+                                           arguments: ["--reply-rcpt", "550:5.1.1 <\(address)> no such user here:\(address)"])
+            defer { server.stop() }
+            try demo.useSMTP(port: server.port)
+            let run = try demo.run("run", "--once", "--log-level", level)
+            #expect(run.status == 0, "\(run)")
+            #expect(run.stderr.contains("delivery failed for good") && run.stderr.contains("class=no_such_mailbox"), "\(run)")
+            #expect(run.stderr.contains("info sent "), "the others went out: \(run)")
+            let bodyLine = try #require(body.split(separator: "\n").map(String.init).first { $0.count > 12 })
+            if level == "info" {
+                #expect(!run.stderr.contains(address), "the address is in a log line above debug:\n\(run.stderr)")
+                #expect(!run.stderr.contains(bodyLine), "message text is in a log line above debug")
+                #expect(!run.stderr.contains("250 "), "a server's reply is in a log line above debug")
+            } else {
+                #expect(run.stderr.contains("debug server reply") && run.stderr.contains(address), "at debug the reply and address are there:\n\(run.stderr)")
+            }
+            // The ledger keeps the server's words for `status`, until `[state] retain`.
+            let status = try demo.run("status")
+            #expect(status.stdout.contains("no such user here"), "\(status)")
+        }
+    }
 }

@@ -207,13 +207,16 @@ public final class Deliverer: Sendable {
             case .expired: r.expired += 1
             }
         }
+        // The server's words can quote the address or echo the message: only at debug level (the
+        // ledger keeps them for `status`). Above it, the class says what happened.
         if let failure = transition.failure {
-            metadata["error"] = "\(failure.error)"
             metadata["class"] = "\(failure.kind?.rawValue ?? "none")"
+            logger.debug("server reply", metadata: ["key": "\(item.key)", "to": "\(item.recipient)", "error": "\(failure.error)"])
         }
         switch transition {
         case .sent(let reply):
-            logger.info("sent", metadata: metadata.merging(["reply": "\(reply)"]) { $1 })
+            logger.debug("server reply", metadata: ["key": "\(item.key)", "to": "\(item.recipient)", "reply": "\(reply)"])
+            logger.info("sent", metadata: metadata)
         case .retry(let at, _, _):
             metadata["next_attempt"] = "\(Timestamp.format(at, in: .gmt))"
             logger.warning("delivery failed; will retry", metadata: metadata)
