@@ -71,15 +71,17 @@ struct SinkDeployment {
     }
 
     /// Writes an instance's config with `rules` (both at priority 10, so only the cap decides between them).
+    ///
+    /// - Parameter channel: the `[channels.out]` table's keys, instead of the deployment's sink.
     @discardableResult
-    func writeConfig(_ name: String, rules: [Rule], cap: String? = nil) throws -> String {
+    func writeConfig(_ name: String, rules: [Rule], cap: String? = nil, channel custom: String? = nil) throws -> String {
         let ruleText = rules.map { rule -> String in
             switch rule {
             case .birthday: return "[[rules]]\nname = \"birthday\"\nkind = \"birthday\"\nchannel = \"out\"\ntemplate = \"birthday\"\npriority = 10\n"
             case .checkIn: return "[[rules]]\nname = \"check_in\"\nkind = \"post_purchase\"\nchannel = \"out\"\ntemplate = \"post_purchase\"\nafter = \"14d\"\npriority = 10\n"
             }
         }.joined(separator: "\n")
-        let channel: String
+        var channel: String
         switch sink {
         case .smtp:
             channel = """
@@ -102,6 +104,7 @@ struct SinkDeployment {
                 timeout = "10s"
                 """
         }
+        if let custom { channel = custom }
         return folder.write(name, """
             [store]
             url = "sqlite:customers.db"

@@ -110,6 +110,11 @@ public struct HTTPChannel: Channel {
             switch status {
             case 200..<300: return .sent(reply: text)
             case 408, 429, 500..<600: return .temporaryFailure(text, .temporary, retryAfter: retryAfter(response.headers, now: now))
+            case 300..<400:
+                // Never followed (the body would go to wherever the answer points), and the
+                // endpoint moving is the configuration's to fix: retried, saying where it points.
+                let location = response.headers.last { $0.lowercased().hasPrefix("location:") }.map { $0.dropFirst("location:".count).trimmingCharacters(in: .whitespaces) }
+                return .temporaryFailure(text + (location.map { " (redirects to \($0); not followed: set the channel's url)" } ?? " (a redirect; not followed)"), .configuration)
             case 401, 403: return .permanentFailure(text, .auth)
             default: return .permanentFailure(text, .permanent)
             }

@@ -42,12 +42,17 @@ public struct SMTPChannel: Channel {
 
         /// 4xx and network errors are temporary; 5xx permanent (5.1.1, no such mailbox, also
         /// suppresses the address), except authentication and TLS failures, which are the
-        /// operator's to fix and so are retried.
+        /// operator's to fix, and a refused greeting ("554 no service here"), which is about the
+        /// server and not the message: those are retried.
         static func classify(_ response: Curl.Response) -> DeliveryResult {
             if response.ok { return .sent(reply: response.replyLine ?? "\(response.responseCode)") }
             let text = response.failureText
             if let kind = response.transportFailure { return .temporaryFailure(text, kind) }
             let reply = SMTPReply(code: response.responseCode, text: response.replyLine ?? "")
+            // The refusal is all the server said: its greeting (any later stage follows a 220 and a 250).
+            if !response.headers.isEmpty, response.headers.allSatisfy({ $0.hasPrefix(String(reply.code)) }) {
+                return .temporaryFailure(text, .temporary)
+            }
             switch reply.code {
             case 530, 534, 535, 538: return .temporaryFailure(text, .auth)
             case 500..<600: return .permanentFailure(text, reply.enhancedStatus == "5.1.1" ? .noSuchMailbox : .permanent)

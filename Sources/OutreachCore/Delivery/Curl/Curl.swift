@@ -50,7 +50,7 @@ final class Curl {
         }
     }
 
-    private let handle: UnsafeMutableRawPointer
+    private var handle: UnsafeMutableRawPointer
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
@@ -108,8 +108,19 @@ final class Curl {
         // The shim handles would dangle after this call: clear them so a reused handle never sees freed lists.
         if headerList != nil { _ = CCurl_setopt_slist(handle, CURLOPT_HTTPHEADER, nil) }
         if recipientList != nil { _ = CCurl_setopt_slist(handle, CURLOPT_MAIL_RCPT, nil) }
-        return Response(code: code, responseCode: responseCode, errorText: String(cString: errorBuffer),
-                        body: transfer.body, headers: transfer.headers)
+        let response = Response(code: code, responseCode: responseCode, errorText: String(cString: errorBuffer),
+                                body: transfer.body, headers: transfer.headers)
+        if response.transportFailure != nil { dropConnections() }
+        return response
+    }
+
+    /// Closes this handle's connections. After a timeout or a broken transfer the connection is in
+    /// an unknown state (a server that stalled after the final dot still owes its reply, and
+    /// libcurl 7.88 keeps such an SMTP connection): the next message must not inherit it.
+    private func dropConnections() {
+        guard let fresh = curl_easy_init() else { return }
+        curl_easy_cleanup(handle)
+        handle = fresh
     }
 
     /// The state callbacks see during one transfer.
