@@ -44,8 +44,9 @@ public struct PostPurchaseRule: RuleKind {
             return window.contains(due) ? (purchase, customer, zone, due) : nil
         }
         // Asked only for the customers of occurrences: the rest of the event range yields none.
+        // Sorted, so the store walks its index in order (see ``CustomerResolver``).
         let openTickets = skipIfOpenTicket && !dueInWindow.isEmpty
-            ? try context.store.customersWithUnresolvedTickets(among: dueInWindow.map(\.1.id)) : StoreRows([])
+            ? try context.store.customersWithUnresolvedTickets(among: Set(dueInWindow.map(\.1.id)).sorted()) : StoreRows([])
         // A ticket in a status nobody knows may be open: it holds the message like an open one.
         let unknownTickets = Dictionary(grouping: openTickets.rejected) { $0.customerID ?? "" }
         yield.occurrences.reserveCapacity(dueInWindow.count)
