@@ -1,10 +1,16 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The customer store in a SQLite file, read through the indexes ``StoreSchema`` creates.
 public final class SQLiteCustomerStore: CustomerStore, Sendable {
     public let path: String
+    /// The connection every read uses while no other read is under way (and every write).
     let queue: DatabaseQueue
+    /// Whether a read is using ``queue``, and more connections for reads made meanwhile (a tick
+    /// evaluates its rules side by side), opened when first needed and kept for the next.
+    private let readers = Mutex<(queueBusy: Bool, spare: [DatabaseQueue])>((false, []))
+    private let configuration: GRDB.Configuration
     /// The file opened (device and inode), to notice a store replaced or removed under a running daemon.
     private let identity: FileIdentity?
 
@@ -19,6 +25,7 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         } catch {
             throw StoreError.unreadable(path, error)
         }
+        self.configuration = configuration
         self.path = path
         self.identity = FileIdentity(path)
     }
@@ -33,7 +40,8 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
     }
 
     public func dataVersion() throws -> DataVersion? {
-        try read { db in try DataVersion.sqlite(db, path: path, contents: true) }
+        // Always on `queue`: `PRAGMA data_version` is a connection's own count.
+        do { return try queue.read { db in try DataVersion.sqlite(db, path: path, contents: true) } } catch { throw StoreError.unreadable(path, error) }
     }
 
     /// Creates the store file if needed, with the schema and indexes.
@@ -146,7 +154,28 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
     // MARK: Plumbing
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try queue.read(body) } catch { throw StoreError.unreadable(path, error) }
+        do {
+            let connection = try takeReader()
+            defer { giveBack(connection) }
+            return try connection.read(body)
+        } catch {
+            throw StoreError.unreadable(path, error)
+        }
+    }
+
+    /// ``queue`` when no read is using it, else a spare connection (opened when there is none).
+    private func takeReader() throws -> DatabaseQueue {
+        let taken = readers.withLock { state -> DatabaseQueue? in
+            if !state.queueBusy { state.queueBusy = true; return queue }
+            return state.spare.popLast()
+        }
+        return try taken ?? DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    private func giveBack(_ connection: DatabaseQueue) {
+        readers.withLock { state in
+            if connection === queue { state.queueBusy = false } else { state.spare.append(connection) }
+        }
     }
 
     private func fetch<T>(_ sql: String, _ range: ClosedRange<Date>, customerID: String?, column: String, table: String,
