@@ -235,7 +235,8 @@ class Suite:
 
     def synthetic_store(self, customers: int, at: str = FIXED_AT, seed: int = SEED) -> Path:
         """`outreachd synthesize`'s store, cached by size, seed and instant (written aside, then renamed)."""
-        path = self.stores / f"synth-{customers}-s{seed}-{at.replace('-', '').replace(':', '')}.db"
+        # -v2: the store's indexes changed (covering candidate indexes, customers_tier); older files lack them.
+        path = self.stores / f"synth-{customers}-s{seed}-{at.replace('-', '').replace(':', '')}-v2.db"
         if path.exists():
             return path
         self.stores.mkdir(parents=True, exist_ok=True)
