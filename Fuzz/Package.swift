@@ -5,7 +5,7 @@
 import PackageDescription
 
 /// One executable per fuzz target: a `LLVMFuzzerTestOneInput` entry over one public OutreachCore API.
-/// No `main`: libFuzzer's runtime, linked by `-sanitize=fuzzer`, provides it.
+/// Its `main.swift` hands that entry to libFuzzer's driver (see Sources/CFuzzer/include/CFuzzer.h).
 func fuzzTarget(_ name: String) -> Target {
     .executableTarget(
         name: name,
@@ -21,8 +21,10 @@ let package = Package(
         .package(name: "outreachd", path: ".."),
     ],
     targets: [
-        // How a harness reports a violated property, and the helpers the properties share.
-        .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
+        // libFuzzer's driver, declared for Swift.
+        .target(name: "CFuzzer", path: "Sources/CFuzzer"),
+        // How a target runs and reports a violated property, and the helpers the properties share.
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Sources/FuzzSupport"),
         fuzzTarget("FuzzConfig"),
         fuzzTarget("FuzzTemplates"),
         fuzzTarget("FuzzCSV"),
