@@ -1,12 +1,12 @@
 #!/bin/sh
 # Runs each libFuzzer target of this package for FUZZ_SECONDS (default 60) on a fresh copy of its
 # seed corpus, prints the executions per target, and exits 1 naming the input of every crash,
-# timeout, leak or out-of-memory found. `make fuzz` builds the targets first and calls this.
+# timeout or out-of-memory found. `make fuzz` builds the targets first and calls this.
 #
 #   Fuzz/fuzz.sh BIN_DIR WORK_DIR TARGET...
 #
 # WORK_DIR/TARGET/ is made anew: corpus/ (the seeds, then what the run added), log, and
-# crashes/ (libFuzzer's artifacts: crash-SHA1, timeout-SHA1, leak-SHA1, oom-SHA1). Replay one with
+# crashes/ (libFuzzer's artifacts: crash-SHA1, timeout-SHA1, oom-SHA1). Replay one with
 # `BIN_DIR/TARGET WORK_DIR/TARGET/crashes/crash-SHA1`.
 set -u
 bin=$1 work=$2
@@ -38,7 +38,7 @@ for target in "$@"; do
         failed=1
         summary="$summary$(printf '%-14s %12s executions  FAILED (exit %s)' "$target" "${executions:-?}" "$status")\n"
         for file in $found; do summary="$summary    $run/crashes/$file\n"; done
-        grep -m 3 -E 'property violated|Fatal error|ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)' "$run/log" | sed 's/^/    /' >"$run/reason"
+        grep -m 3 -E 'property violated|Fatal error|ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)' "$run/log" | cut -c 1-300 | sed 's/^/    /' >"$run/reason"
         [ -s "$run/reason" ] && summary="$summary$(cat "$run/reason")\n"
     else
         summary="$summary$(printf '%-14s %12s executions  ok' "$target" "${executions:-?}")\n"
