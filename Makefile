@@ -24,7 +24,13 @@ BENCH_APT_PACKAGES := postfix nginx apache2-utils
 BENCH_VENV   := .build-bench/venv
 BENCH_PIP    := chevron==0.14.0 matplotlib==3.11.2
 
-.PHONY: all deps test-deps bench-deps build release test bench demo install uninstall clean
+# make fuzz (never part of make test): each libFuzzer target of Fuzz/ for FUZZ_SECONDS on a fresh copy of its
+# seeds under .build-fuzz/ (ignored by git); libFuzzer and AddressSanitizer come with the Swift toolchain.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := FuzzConfig FuzzTemplates FuzzCSV FuzzHeaders
+FUZZ_BUILD   := --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address
+
+.PHONY: all deps test-deps bench-deps build release test bench fuzz demo install uninstall clean
 
 all: build
 
@@ -81,6 +87,11 @@ test: test-deps
 bench: bench-deps release
 	$(BENCH_VENV)/bin/python Benchmarks/bench.py $(BENCH_ARGS)
 
+# Exits 1 naming each crash input (.build-fuzz/TARGET/crashes/); Fuzz/fuzz.sh says how to replay one.
+fuzz: deps
+	$(SWIFT) build $(FUZZ_BUILD)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh Fuzz/fuzz.sh "$$($(SWIFT) build $(FUZZ_BUILD) --show-bin-path)" .build-fuzz $(FUZZ_TARGETS)
+
 demo: build
 	$(BIN) init --demo --replace --dir $(DEMO_DIR)
 	$(BIN) check --config $(DEMO_DIR)/outreachd.toml
@@ -97,4 +108,4 @@ uninstall:
 	PREFIX=$(PREFIX) sh systemd/install.sh uninstall
 
 clean:
-	rm -rf .build Benchmarks/.build $(DEMO_DIR)
+	rm -rf .build Benchmarks/.build Fuzz/.build .build-fuzz $(DEMO_DIR)

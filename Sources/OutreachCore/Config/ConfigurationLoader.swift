@@ -28,6 +28,9 @@ public enum ConfigurationLoader {
     /// Parses configuration text; `file` anchors relative paths, `displayName` is used in messages.
     public static func parse(_ text: String, file: String, displayName: String? = nil) -> (Configuration?, [Diagnostic]) {
         let sink = DiagnosticSink(file: displayName ?? file, locator: TOMLKeyLocator(text: text))
+        if let line = TOMLHeaderGuard.lineOfKeylessHeader(in: text) {
+            return (nil, [Diagnostic(file: sink.file, line: line, "a table header starts with its name: [store], [[rules]] or [\"quoted name\"]")])
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

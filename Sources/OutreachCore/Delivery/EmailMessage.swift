@@ -46,9 +46,9 @@ public struct EmailMessage: Sendable {
             }
         }
         var lines: [String] = []
-        lines += fold("From", try mailbox(from, field: "From"))
-        lines += fold("To", try mailbox(to, field: "To"))
-        lines += fold("Subject", try text(subject, field: "Subject"))
+        lines += try fold("From", try mailbox(from, field: "From"))
+        lines += try fold("To", try mailbox(to, field: "To"))
+        lines += try fold("Subject", try text(subject, field: "Subject"))
         lines.append("Date: " + Self.rfc5322Date(date))
         lines.append("Message-ID: " + messageID)
         lines.append("MIME-Version: 1.0")
@@ -57,11 +57,14 @@ public struct EmailMessage: Sendable {
         lines.append("Auto-Submitted: auto-generated")
         if let url = unsubscribeURL {
             _ = try HeaderValue.checked(url, field: "List-Unsubscribe")
-            lines += fold("List-Unsubscribe", ["<\(url)>"])
+            lines += try fold("List-Unsubscribe", ["<\(url)>"])
             if url.hasPrefix("https://") { lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click") }
         }
-        lines += fold("X-Outreach-Rule", [try HeaderValue.checked(rule, field: "X-Outreach-Rule")])
-        lines += fold("X-Outreach-Key", [try HeaderValue.checked(key, field: "X-Outreach-Key")])
+        // The key holds customer, purchase or ticket IDs from the store: unstructured text like the
+        // subject, so an ID in Thai or one too long for a line goes as encoded words (make fuzz found
+        // raw UTF-8 written into this header).
+        lines += try fold("X-Outreach-Rule", try text(rule, field: "X-Outreach-Rule"))
+        lines += try fold("X-Outreach-Key", try text(key, field: "X-Outreach-Key"))
         var body = MIMEEncoding.quotedPrintable(self.body)
         if !body.hasSuffix("\r\n") { body += "\r\n" }
         return lines.joined(separator: "\r\n") + "\r\n\r\n" + body
@@ -97,7 +100,11 @@ public struct EmailMessage: Sendable {
     }
 
     /// `Name: word word…`, folded before a word that would pass 78 characters.
-    private func fold(_ name: String, _ words: [String]) -> [String] {
+    ///
+    /// A single word can still make a line longer than RFC 5322's limit of 998 octets (an address
+    /// of a thousand characters: addresses are never split); the message is then refused, not sent
+    /// with a line a server may cut or reject.
+    private func fold(_ name: String, _ words: [String]) throws(MessageError) -> [String] {
         var lines: [String] = []
         var current = name + ":"
         for word in words {
@@ -109,6 +116,9 @@ public struct EmailMessage: Sendable {
             }
         }
         lines.append(current)
+        if let long = lines.first(where: { $0.utf8.count > 998 }) {
+            throw MessageError("the \(name) header would have a line of \(long.utf8.count) octets, over the 998 RFC 5322 allows (is the address or ID that long?); not sent")
+        }
         return lines
     }
 

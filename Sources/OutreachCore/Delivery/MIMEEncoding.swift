@@ -65,19 +65,30 @@ public enum MIMEEncoding {
     }
 
     /// `text` as one or more RFC 2047 `=?utf-8?B?…?=` words of at most 68 characters each,
-    /// separated by folding white space, never splitting a character (a grapheme, even) between words.
+    /// separated by folding white space, never splitting a character (nor a grapheme of at most 42
+    /// bytes, which is any a language writes) between words.
     public static func encodedWords(_ text: String) -> [String] {
         // 42 bytes of UTF-8 → 56 base64 characters → a 68-character word, so even the first word
         // fits on a `Subject: ` line within 78 characters.
         var words: [String] = []
         var chunk = Data()
-        for character in text {
-            let bytes = Data(String(character).utf8)
+        func add(_ bytes: Data) {
             if chunk.count + bytes.count > 42, !chunk.isEmpty {
                 words.append("=?utf-8?B?" + chunk.base64EncodedString() + "?=")
                 chunk = Data()
             }
             chunk.append(bytes)
+        }
+        for character in text {
+            let bytes = Data(String(character).utf8)
+            if bytes.count <= 42 {
+                add(bytes)
+            } else {
+                // A grapheme longer than a word (a letter under dozens of combining marks) is split
+                // between its scalars, which still never splits a UTF-8 character: one word for it
+                // would be far over RFC 2047's 75 characters, and past 998 octets a line too long to send.
+                for scalar in character.unicodeScalars { add(Data(String(scalar).utf8)) }
+            }
         }
         if !chunk.isEmpty { words.append("=?utf-8?B?" + chunk.base64EncodedString() + "?=") }
         return words

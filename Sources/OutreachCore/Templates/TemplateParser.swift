@@ -22,7 +22,11 @@ struct TemplateParser {
             case unsupported
         }
         var kind: Kind
+        /// As swift-mustache counted it: every kind of line break (a vertical tab, U+2028…) starts a line.
         var line: Int
+        /// The line as the file has it, by LF (a CRLF is one): what a diagnostic names. swift-mustache's
+        /// count put `"\u{0B}{"` on line 2 of a one-line file (found by `make fuzz`, FuzzTemplates).
+        var fileLine: Int
         /// As swift-mustache counted it, the pragma before the piece included (see ``pragmaLength``).
         var column: Int
     }
@@ -46,8 +50,8 @@ struct TemplateParser {
             state.newLine = parser.isStandalone(state)
             return .success(try parser.parse(state))
         } catch {
-            let (line, column) = parser.context()
-            return .failure(Failure(kind: error, line: line, column: column))
+            let (line, fileLine, column) = parser.context()
+            return .failure(Failure(kind: error, line: line, fileLine: fileLine, column: column))
         }
     }
 
@@ -320,7 +324,7 @@ struct TemplateParser {
     /// The line and column of the current position, as swift-mustache's error context counted
     /// them in the piece with the pragma before it: lines by every kind of line break, columns
     /// back to the last LF only (or to the start of the pragma).
-    private func context() -> (line: Int, column: Int) {
+    private func context() -> (line: Int, fileLine: Int, column: Int) {
         var column = 0
         var probe = position
         var reachedStart = true
@@ -334,7 +338,8 @@ struct TemplateParser {
         }
         if reachedStart { column += Self.pragmaLength }
         let line = text[..<position].reduce(0) { $0 + ($1.isNewline ? 1 : 0) }
-        return (line + 1, column + 1)
+        let fileLine = text[..<position].reduce(0) { $0 + ($1.unicodeScalars.contains("\n") ? 1 : 0) }
+        return (line + 1, fileLine + 1, column + 1)
     }
 
     /// The characters of `{{%CONTENT_TYPE:TEXT}}`, which swift-mustache's columns counted.

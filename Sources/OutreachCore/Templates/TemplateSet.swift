@@ -143,8 +143,8 @@ public struct TemplateSet: Sendable {
             return .success((nodes, scan.tags))
         case .failure(let failure):
             // Columns on the first line are counted from the pragma swift-mustache was given before the text.
-            let column = failure.line == 1 ? max(1, failure.column - TemplateParser.pragmaLength) : failure.column
-            return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine + failure.line - 1,
+            let column = failure.fileLine == 1 ? max(1, failure.column - TemplateParser.pragmaLength) : failure.column
+            return .failure(DiagnosticError(Diagnostic(file: path, line: firstLine + failure.fileLine - 1,
                                                        "template syntax: \(describe(failure.kind)) (column \(column))")))
         }
     }

@@ -171,6 +171,19 @@ import Testing
         #expect(d.line == 6, "\(d.description)")
     }
 
+    /// `make fuzz` (FuzzTemplates) found `"\u{0B}{"` reported on line 2 of a one-line file: the
+    /// parser counted lines as swift-mustache did, a vertical tab or U+2028 starting one. The
+    /// diagnostic counts LFs, as the file's editor does, and the column stays swift-mustache's.
+    @Test(arguments: [("\u{0B}{", 1, 2), ("Hi\u{2028}there\u{0C}x\u{85}y {", 1, 14), ("Subject: Hi\n\na\u{2028}b\nc\u{0B}d {", 4, 5),
+                      ("Subject: Hi\r\n\r\na\rb\r\nc {", 4, 3)])
+    func testAParseErrorAfterALineBreakOtherThanLFIsOnTheFilesLine(_ c: (String, Int, Int)) throws {
+        folder.write("templates/greet.txt", c.0)
+        let (_, problems) = TemplateSet.load(folder: folder.file("templates"))
+        let d = try #require(problems.first)
+        #expect(problems.count == 1)
+        #expect(d.line == c.1 && d.message.hasSuffix("(column \(c.2))"), "\(d.description)")
+    }
+
     @Test func testSyntaxErrorInTheSubjectIsOnLineOne() throws {
         folder.write("templates/greet.txt", "Subject: Hello {{#customer.name}}\n\nHi\n")
         let (_, problems) = TemplateSet.load(folder: folder.file("templates"))

@@ -1,0 +1,5 @@
+import FuzzSupport
+
+// A Swift closure, not the @_cdecl function itself: converting that to a C pointer here would
+// define LLVMFuzzerTestOneInput a second time.
+runFuzzer { fuzzTemplates($0, $1) }
