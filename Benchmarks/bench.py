@@ -235,7 +235,8 @@ class Suite:
 
     def synthetic_store(self, customers: int, at: str = FIXED_AT, seed: int = SEED) -> Path:
         """`outreachd synthesize`'s store, cached by size, seed and instant (written aside, then renamed)."""
-        path = self.stores / f"synth-{customers}-s{seed}-{at.replace('-', '').replace(':', '')}.db"
+        # -v2: the store's indexes changed (covering candidate indexes, customers_tier); older files lack them.
+        path = self.stores / f"synth-{customers}-s{seed}-{at.replace('-', '').replace(':', '')}-v2.db"
         if path.exists():
             return path
         self.stores.mkdir(parents=True, exist_ok=True)
@@ -615,13 +616,40 @@ def delivery_run(suite: Suite, name: str, store: Path, channel: dict) -> tuple:
     return sample, (DELIVERIES - 1) / (last - first)
 
 
-def delivery_rows(suite: Suite, group: str, what: str, ours: list, phases: list, reference: str, theirs: list, target: float):
+def curl_ceiling(suite: Suite) -> Path:
+    """Benchmarks/curl_ceiling.c built against the system's libcurl (pkg-config), rebuilt when the source changes."""
+    source = BENCH / "curl_ceiling.c"
+    binary = suite.work / "curl_ceiling"
+    if binary.exists() and binary.stat().st_mtime >= source.stat().st_mtime:
+        return binary
+    compiler = shutil.which("cc") or shutil.which("clang") or shutil.which("gcc")
+    if not compiler:
+        raise CommandFailed("no C compiler (cc, clang or gcc) to build Benchmarks/curl_ceiling.c")
+    flags = run(["pkg-config", "--cflags", "--libs", "libcurl"]).split()
+    partial = binary.with_name(binary.name + f".partial{os.getpid()}")
+    run([compiler, "-O2", "-o", partial, source, *flags, "-lpthread"])
+    partial.rename(binary)
+    return binary
+
+
+def delivery_rows(suite: Suite, group: str, what: str, ours: list, phases: list, reference: str, theirs: list, target: float,
+                  ceiling: list):
     mine, phase, other = Stat([DELIVERIES / s.wall for s in ours]), Stat(phases), Stat([DELIVERIES / s.wall for s in theirs])
+    alone = Stat([DELIVERIES / s.wall for s in ceiling])
     ratio = mine.median / other.median
     suite.rows.append(Row(group, f"{what}: `run --once`, {DELIVERIES:,} messages, whole process", mine.show(rate),
                           f"{reference} {other.show(rate)}", f"{ratio:.2f}×", f"≥ {target}×", verdict(ratio >= target)))
     suite.rows.append(Row(group, f"{what}: delivery phase only (ledger, first to last send)", phase.show(rate),
                           f"{reference} {other.show(rate)}", f"{phase.median / other.median:.2f}×"))
+    # The ceiling outreachd can reach at all: the libcurl it must deliver through, doing nothing else.
+    suite.rows.append(Row(group, f"{what}: libcurl alone (C, easy interface), same messages, concurrency and server", alone.show(rate),
+                          f"{reference} {other.show(rate)}", f"{alone.median / other.median:.2f}×"))
+    suite.rows.append(Row(group, f"{what}: outreachd ÷ libcurl alone, whole process / delivery phase",
+                          f"{mine.median / alone.median:.2f}× / {phase.median / alone.median:.2f}×", f"libcurl alone {rate(alone.median)}"))
+    # CPU time barely moves with the machine's load: the cost per message beside libcurl's own.
+    suite.rows.append(Row(group, f"{what}: CPU (user + system) per message, whole process",
+                          Stat([s.cpu / DELIVERIES * 1e6 for s in ours]).show(lambda v: f"{v:.0f} µs"),
+                          "libcurl alone " + Stat([s.cpu / DELIVERIES * 1e6 for s in ceiling]).show(lambda v: f"{v:.0f} µs")))
 
 
 def bench_smtp(suite: Suite):
@@ -632,12 +660,17 @@ def bench_smtp(suite: Suite):
     config = suite.config(folder, store, rules=[{**DELIVERY_RULE, "channel": "spool"}])
     run(suite.outreachd("init", "--config", config))
     run(suite.outreachd("run", "--once", "--config", config))
-    size = int(statistics.median(p.stat().st_size for p in (folder / "Maildir" / "new").iterdir()))
+    messages = sorted((folder / "Maildir" / "new").iterdir(), key=lambda p: p.stat().st_size)
+    size = int(statistics.median(p.stat().st_size for p in messages))
+    # libcurl alone sends the median message itself, as outreachd wrote it (CRLF, headers and all).
+    message = suite.work / "smtp-message.eml"
+    shutil.copyfile(messages[len(messages) // 2], message)
     shutil.rmtree(folder, ignore_errors=True)
+    ceiling_binary = curl_ceiling(suite)
 
     port = free_port()
     sink_argv = [tool("smtp-sink")] + (["-u", "nobody"] if os.geteuid() == 0 else []) + [f"127.0.0.1:{port}", "1024"]
-    ours, phases, theirs = [], [], []
+    ours, phases, theirs, ceiling = [], [], [], []
     with serving(sink_argv, port):
         channel = {"kind": "smtp", "url": f"smtp://127.0.0.1:{port}", "tls": "none", "from": "Example Care <care@example.com>",
                    "concurrency": CONCURRENCY}
@@ -648,14 +681,18 @@ def bench_smtp(suite: Suite):
             theirs.append(run_measured([tool("smtp-source"), "-d", "-s", CONCURRENCY, "-m", DELIVERIES,
                                         "-l", max(1, size - SMTP_SOURCE_HEADER_BYTES), "-f", "care@example.com",
                                         "-t", "customer@example.com", f"127.0.0.1:{port}"]))
-    delivery_rows(suite, "SMTP", "SMTP to smtp-sink", ours, phases, "smtp-source", theirs, SMTP_RATIO)
+            ceiling.append(run_measured([ceiling_binary, "smtp", f"smtp://127.0.0.1:{port}", DELIVERIES, CONCURRENCY, message]))
+    delivery_rows(suite, "SMTP", "SMTP to smtp-sink", ours, phases, "smtp-source", theirs, SMTP_RATIO, ceiling)
     suite.note("smtp", f"{DELIVERIES:,} customers of `synthesize`, each given an address and a birthday today in UTC by SQL, and one "
                f"birthday rule sending at 00:00: exactly {DELIVERIES:,} messages due. Each run is `outreachd run --once` (release) "
                f"on a new ledger on tmpfs (evaluate, render, queue with synchronous=FULL commits, deliver through libcurl with "
                f"concurrency {CONCURRENCY}, connections reused), then `status --format jsonl` must show all {DELIVERIES:,} sent. "
                f"smtp-source sends to the same `smtp-sink` in the same run: `-d -s {CONCURRENCY} -m {DELIVERIES}`, payload "
                f"{size - SMTP_SOURCE_HEADER_BYTES:,} bytes plus its own ~{SMTP_SOURCE_HEADER_BYTES} bytes of headers = {size:,} bytes, "
-               f"the median size of our messages as a Maildir pass over the same store writes them. Runs alternate, {suite.runs} each. "
+               f"the median size of our messages as a Maildir pass over the same store writes them. libcurl alone is "
+               f"Benchmarks/curl_ceiling.c (built with `cc -O2` against pkg-config's libcurl): {CONCURRENCY} threads, each reusing one "
+               f"easy handle, sending that median message itself {DELIVERIES:,} times in all to the same sink, with nothing else "
+               f"(no ledger, no rendering): the ceiling of the libcurl outreachd must deliver through. Runs alternate, {suite.runs} each. "
                f"The first row is the whole `run --once` (what the issue's target is about); the second, for the delivery work "
                f"alone, divides by the time between the ledger's first and last `sent` update.")
 
@@ -691,7 +728,8 @@ def bench_http(suite: Suite):
     secret.write_text("whsec_" + base64.b64encode(os.urandom(32)).decode() + "\n")
     secret.chmod(0o600)
     body = webhook_body(suite, store, folder)
-    ours, phases, theirs = [], [], []
+    ceiling_binary = curl_ceiling(suite)
+    ours, phases, theirs, ceiling = [], [], [], []
     # nginx finishes gracefully on SIGQUIT.
     with serving([tool("nginx"), "-c", folder / "nginx.conf", "-p", f"{folder}/", "-e", folder / "error.log"], port, stop=signal.SIGQUIT):
         channel = {"kind": "http", "url": f"http://127.0.0.1:{port}/hooks/outreach", "secret_file": str(secret), "concurrency": CONCURRENCY}
@@ -706,13 +744,17 @@ def bench_http(suite: Suite):
             failed = re.search(r"Failed requests:\s+(\d+)", report)
             if not failed or failed.group(1) != "0" or "Non-2xx" in report:
                 raise CommandFailed(f"ab did not get {DELIVERIES:,} answers of 204:\n{report}")
-    delivery_rows(suite, "HTTP", "webhooks to nginx", ours, phases, "ab -k", theirs, HTTP_RATIO)
+            ceiling.append(run_measured([ceiling_binary, "http", f"http://127.0.0.1:{port}/hooks/outreach", DELIVERIES, CONCURRENCY, body]))
+    delivery_rows(suite, "HTTP", "webhooks to nginx", ours, phases, "ab -k", theirs, HTTP_RATIO, ceiling)
     suite.note("http", f"The same {DELIVERIES:,} due messages (the store's customers all given a phone) through an `http` channel "
                f"with a `whsec_` secret: each POST carries the JSON body and the Standard Webhooks headers, signed with "
                f"HMAC-SHA256, concurrency {CONCURRENCY}. nginx 1 worker, `return 204`, loopback, keepalive, its config in a "
                f"temporary folder, stopped after the run. ab posts {body.stat().st_size:,} bytes, a body built as outreachd builds "
                f"it for the median-sized message: `ab -k -n {DELIVERIES} -c {CONCURRENCY} -p body.json -T application/json`, "
-               f"unsigned and the same body every time. Both are timed as whole processes; runs alternate, {suite.runs} each.")
+               f"unsigned and the same body every time. libcurl alone (Benchmarks/curl_ceiling.c) posts the same body with "
+               f"{CONCURRENCY} threads, each reusing one easy handle, with headers of the same names and sizes as ours (fixed, "
+               f"unsigned): the ceiling of the libcurl outreachd must deliver through. All are timed as whole processes; runs "
+               f"alternate, {suite.runs} each.")
 
 
 def webhook_body(suite: Suite, store: Path, folder: Path) -> Path:

@@ -118,12 +118,21 @@ public struct Outreach: Sendable {
     func occurrences(at now: Date, lookback: TimeSpan, horizon: TimeSpan, customerID: String? = nil) throws -> Plan {
         var plan = Plan(now: now)
         let context = RuleContext(store: store, defaultZone: configuration.schedule.timezone)
-        for config in configuration.rules {
-            guard let channel = configuration.channels[config.channel] else { continue }
-            let shared = Shared(channel)
+        let rules = configuration.rules.filter { configuration.channels[$0.channel] != nil }
+        // The rules read the store side by side (each query on its own connection), and their
+        // yields are taken in the configuration's order, so the plan is the same either way.
+        let results = Locked<[Result<RuleYield, any Error>?]>(Array(repeating: nil, count: rules.count))
+        DispatchQueue.concurrentPerform(iterations: rules.count) { i in
+            let config = rules[i]
             let start = now.addingTimeInterval(-(config.maxLateness.timeInterval + lookback.timeInterval))
-            let yield = try config.occurrences(dueIn: start...now.addingTimeInterval(horizon.timeInterval), customerID: customerID, context: context)
-            plan.entries.reserveCapacity(plan.entries.count + yield.occurrences.count)
+            let result = Result { try config.occurrences(dueIn: start...now.addingTimeInterval(horizon.timeInterval), customerID: customerID, context: context) }
+            results.withLock { $0[i] = result }
+        }
+        let yields = try results.withLock { $0 }.map { try $0!.get() }
+        plan.entries.reserveCapacity(yields.reduce(0) { $0 + $1.occurrences.count })
+        for (config, yield) in zip(rules, yields) {
+            let channel = configuration.channels[config.channel]!
+            let shared = Shared(channel)
             for occurrence in yield.occurrences {
                 plan.entries.append(PlanEntry(occurrence: occurrence, channel: shared, recipient: Self.recipient(occurrence.customer, channel: channel), outcome: .due))
             }

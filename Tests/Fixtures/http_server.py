@@ -18,8 +18,13 @@ Behaviour:
                     percent-decoded, so an HTTP date's comma is written %2C.
   --delay SECONDS   wait this long before answering each request (a slow server, for timeouts).
   --secret SECRET   the signing secret to verify webhook-signature with.
+  --ledger PATH     outreachd's SQLite ledger: each record also gets previous_on_connection, the
+                    key of the last request on the same connection and that row's state in the
+                    ledger (read-only, committed data only) when this request arrived, or null for
+                    a connection's first request. A sender that waits for its last outcome to be
+                    durable before the next attempt always shows "sent" (or "retry"...) there.
 """
-import argparse, base64, binascii, hashlib, hmac, json, os, sys, threading, time
+import argparse, base64, binascii, hashlib, hmac, json, os, sqlite3, sys, threading, time
 from urllib.parse import unquote
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -69,6 +74,7 @@ def main():
     p.add_argument("--responses", default="202")
     p.add_argument("--delay", type=float, default=0)
     p.add_argument("--secret")
+    p.add_argument("--ledger")
     a = p.parse_args()
     os.makedirs(a.spool, exist_ok=True)
     replies = parse_responses(a.responses)
@@ -80,6 +86,14 @@ def main():
         with open(path + ".tmp", "w", encoding="utf-8") as f:
             json.dump(record, f, ensure_ascii=False, indent=1)
         os.replace(path + ".tmp", path)
+
+    def ledger_state(key):
+        db = sqlite3.connect(f"file:{a.ledger}?mode=ro", uri=True, timeout=5)
+        try:
+            row = db.execute("SELECT state FROM outbox WHERE key = ?", (key,)).fetchone()
+        finally:
+            db.close()
+        return row[0] if row else None
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as libcurl expects of a webhook endpoint
@@ -102,6 +116,14 @@ def main():
                       "header_list": [[k, v] for k, v in self.headers.items()],
                       "body": body.decode("utf-8", errors="replace"), "received_at": time.time(),
                       "signature_valid": signature_valid(a.secret, headers, body), "response": None}
+            if a.ledger:
+                # One handler object serves one keep-alive connection: it remembers the last key.
+                previous = getattr(self, "previous_key", None)
+                record["previous_on_connection"] = None if previous is None else {"key": previous, "state": ledger_state(previous)}
+                try:
+                    self.previous_key = json.loads(body).get("key")
+                except ValueError:
+                    self.previous_key = None
             write_record(n, record)
             if a.delay:
                 time.sleep(a.delay)

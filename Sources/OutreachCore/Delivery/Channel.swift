@@ -11,8 +11,32 @@ public protocol Channel: Sendable {
 
 /// Delivers messages one at a time on one thread.
 public protocol MessageSender: AnyObject {
+    /// Makes `item` ready to send (rendered, encoded, signed) without sending anything: the
+    /// deliverer prepares a worker's next message while the last one's outcome is being committed.
+    func prepare(_ item: OutboxItem, now: Date) -> PreparedAttempt
+}
+
+extension MessageSender {
     /// One attempt for `item`; never throws: every outcome is a ``DeliveryResult``.
-    func send(_ item: OutboxItem, now: Date) -> DeliveryResult
+    public func send(_ item: OutboxItem, now: Date) -> DeliveryResult {
+        prepare(item, now: now).run()
+    }
+}
+
+/// A message made ready by ``MessageSender/prepare(_:now:)``: ``run()`` is the attempt itself.
+///
+/// Used on its sender's thread only, once.
+public struct PreparedAttempt {
+    private let attempt: () -> DeliveryResult
+
+    /// - Parameter attempt: sends the prepared message; never throws.
+    public init(_ attempt: @escaping () -> DeliveryResult) { self.attempt = attempt }
+
+    /// The outcome is known without an attempt (the message cannot be sent as it is): nothing goes out.
+    public static func settled(_ result: DeliveryResult) -> PreparedAttempt { PreparedAttempt { result } }
+
+    /// Makes the attempt and returns its outcome.
+    public func run() -> DeliveryResult { attempt() }
 }
 
 /// What channels need besides their own configuration.

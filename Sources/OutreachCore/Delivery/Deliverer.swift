@@ -8,8 +8,9 @@ import Synchronization
 /// Blocking: each worker is a thread owning one sender (one curl handle, so one connection kept
 /// open) for the whole call, fed batch after batch; ``deliverAllDue(batch:deadline:)`` returns when
 /// every claimed row has an outcome. Outcomes are committed in groups (``OutcomeCommitter``):
-/// each worker waits for the commit that holds its own outcome before its next attempt, so a crash
-/// can only repeat the attempts under way, at most one per worker.
+/// each worker makes its next message ready while its last outcome is committed, and waits for
+/// the commit that holds it before the next attempt, so a crash can only repeat the attempts under
+/// way, at most one per worker.
 public final class Deliverer: Sendable {
     let ledger: any Ledger
     let channels: [String: any Channel]
@@ -167,6 +168,10 @@ public final class Deliverer: Sendable {
 
     /// One worker: one sender (so one connection) for every row of its channel, until none are
     /// left or the daemon stops.
+    ///
+    /// Pipelined: after an attempt the worker hands its outcome to the committer and makes the
+    /// next message ready (rendering, signing) while that outcome is committed, with the other
+    /// workers' outcomes of the meantime; the next attempt starts only once it is durable.
     private func work(channel: any Channel, name: String, backlog: DeliveryBacklog, limiter: RateLimiter, pass: Pass) {
         let sender: any MessageSender
         do { sender = try channel.makeSender() } catch {
@@ -176,19 +181,47 @@ public final class Deliverer: Sendable {
             }
             return
         }
-        while let item = backlog.take(channel: name, isStopping: isStopping) {
-            limiter.waitForSlot()
-            let result = sender.send(item, now: clock.now)
-            do { try finish(item, outcome(result, for: item), pass: pass, grouped: true) } catch {
-                logger.error("cannot record the outcome of \(item.key) in the ledger: \(error)")
+        /// The last attempt's outcome, handed in and not yet known durable.
+        var unsettled: (item: OutboxItem, transition: LedgerTransition, ticket: OutcomeCommitter.Ticket)?
+        func settle() {
+            guard let last = unsettled else { return }
+            unsettled = nil
+            do { try finish(last.item, last.transition, pass: pass, recorded: pass.committer.wait(last.ticket)) } catch {
+                logger.error("cannot record the outcome of \(last.item.key) in the ledger: \(error)")
             }
             onProgress()
         }
+        while true {
+            // Never block for rows with an outcome unsettled: settle it first.
+            var next = backlog.take(channel: name, isStopping: isStopping, waiting: unsettled == nil)
+            if next == nil, unsettled != nil {
+                settle()
+                next = backlog.take(channel: name, isStopping: isStopping)
+            }
+            guard let item = next else { break }
+            let attempt = sender.prepare(item, now: clock.now)
+            settle()
+            // Stopping while the last outcome was committed: this row was never attempted.
+            if isStopping() {
+                backlog.giveBack(item, channel: name)
+                break
+            }
+            limiter.waitForSlot()
+            let result = attempt.run()
+            let transition = outcome(result, for: item)
+            unsettled = (item, transition, pass.committer.handIn(item, transition))
+        }
+        settle()
     }
 
-    /// - Parameter grouped: recorded in the pass's next group commit (a worker's attempt), else at once.
-    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, pass: Pass, grouped: Bool = false) throws {
-        let recorded = grouped ? try pass.committer.commit(item, transition) : try ledger.record(item, transition, now: clock.now)
+    /// Records `transition` of `item` at once, then its bookkeeping.
+    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, pass: Pass) throws {
+        try finish(item, transition, pass: pass, recorded: ledger.record(item, transition, now: clock.now))
+    }
+
+    /// The bookkeeping of an outcome the ledger has durably recorded, or not (`recorded` false: the
+    /// claim was lost): the report, the log line, the suppression of an address with no mailbox.
+    private func finish(_ item: OutboxItem, _ transition: LedgerTransition, pass: Pass, recorded: Bool) throws {
         pass.outstanding.withLock { $0[item.key] = nil }
         var metadata: Logger.Metadata = ["key": "\(item.key)", "rule": "\(item.rule)", "channel": "\(item.channel)", "attempt": "\(item.attempts)"]
         guard recorded else {

@@ -87,19 +87,19 @@ public struct HTTPChannel: Channel {
             self.curl = try Curl()
         }
 
-        func send(_ item: OutboxItem, now: Date) -> DeliveryResult {
+        func prepare(_ item: OutboxItem, now: Date) -> PreparedAttempt {
             let config = channel.configuration
             let body: Data
-            do { body = try HTTPChannel.body(item) } catch { return .permanentFailure("cannot encode the JSON body: \(error)", .invalidMessage) }
+            do { body = try HTTPChannel.body(item) } catch { return .settled(.permanentFailure("cannot encode the JSON body: \(error)", .invalidMessage)) }
             let id = HTTPChannel.webhookID(item.key)
             let timestamp = Int(now.timeIntervalSince1970)
             var headers = ["Content-Type: application/json", "Idempotency-Key: \(id)", "webhook-id: \(id)", "webhook-timestamp: \(timestamp)",
                            "User-Agent: outreachd"]
             headers.append("webhook-signature: " + HTTPChannel.signature(id: id, timestamp: timestamp, body: body, key: SymmetricKey(data: channel.keyBytes)))
-            let response = curl.post(Curl.HTTPRequest(url: config.url ?? "", headers: headers, body: body, caFile: config.caFile,
-                                                      connectTimeout: min(config.timeout.seconds, config.connectTimeout.seconds),
-                                                      timeout: config.timeout.seconds))
-            return Self.classify(response, now: now)
+            let request = Curl.HTTPRequest(url: config.url ?? "", headers: headers, body: body, caFile: config.caFile,
+                                           connectTimeout: min(config.timeout.seconds, config.connectTimeout.seconds),
+                                           timeout: config.timeout.seconds)
+            return PreparedAttempt { [curl] in Self.classify(curl.post(request), now: now) }
         }
 
         static func classify(_ response: Curl.Response, now: Date) -> DeliveryResult {

@@ -22,16 +22,19 @@ public struct MaildirChannel: Channel {
         let channel: MaildirChannel
         init(channel: MaildirChannel) { self.channel = channel }
 
-        func send(_ item: OutboxItem, now: Date) -> DeliveryResult {
+        func prepare(_ item: OutboxItem, now: Date) -> PreparedAttempt {
             let text: String
             do { text = try channel.configuration.email(item, from: channel.from, templates: channel.templates, now: now) } catch {
-                return .permanentFailure(error.description, .invalidMessage)
+                return .settled(.permanentFailure(error.description, .invalidMessage))
             }
-            do {
-                let name = try MaildirChannel.deliver(Data(text.utf8), key: item.key, queuedAt: item.queuedAt, to: channel.configuration.path ?? "Maildir")
-                return .sent(reply: "new/\(name)")
-            } catch {
-                return .temporaryFailure("\(error)", .temporary)
+            let folder = channel.configuration.path ?? "Maildir"
+            return PreparedAttempt {
+                do {
+                    let name = try MaildirChannel.deliver(Data(text.utf8), key: item.key, queuedAt: item.queuedAt, to: folder)
+                    return .sent(reply: "new/\(name)")
+                } catch {
+                    return .temporaryFailure("\(error)", .temporary)
+                }
             }
         }
     }

@@ -5,11 +5,17 @@ import Synchronization
 /// Group commit for attempt outcomes: one ledger transaction (one durable commit, one fsync)
 /// records whatever the workers handed in while the previous one was committing.
 ///
-/// ``commit(_:_:)`` blocks its worker until the transaction holding that outcome is durable, so a
-/// worker never starts another attempt while one of its outcomes is unrecorded: a crash can only
-/// repeat the attempts under way (at most one per worker), each with its own Message-ID or
-/// Idempotency-Key. Throughput comes from the group: the more workers wait, the more outcomes
-/// one commit holds.
+/// A worker hands its outcome in (``handIn(_:_:)``, at once), makes its next message ready, and
+/// waits (``wait(_:)``) for the transaction holding the outcome to be durable before that next
+/// attempt: a worker never starts another attempt while one of its outcomes is unrecorded, so a
+/// crash can only repeat the attempts under way (at most one per worker), each with its own
+/// Message-ID or Idempotency-Key. Throughput comes from the group: the more workers wait, the more
+/// outcomes one commit holds; a busy machine makes the committing thread slower to wake, and so
+/// its groups larger.
+///
+/// Measured against committing in the workers themselves (the first worker to wait commits what
+/// is pending): that made one transaction per message at concurrency 4, where this thread's
+/// groups hold about two, and was no cheaper for the wake-ups it saved.
 final class OutcomeCommitter: Sendable {
     private let ledger: any Ledger
     private let clock: any Clock
@@ -23,8 +29,13 @@ final class OutcomeCommitter: Sendable {
         var stopping = false
     }
 
+    /// One outcome handed in: what ``wait(_:)`` waits for.
+    struct Ticket {
+        fileprivate let waiter: Waiter
+    }
+
     /// One outcome and the worker waiting for its commit.
-    private final class Waiter: Sendable {
+    fileprivate final class Waiter: Sendable {
         let outcome: LedgerOutcome
         private let result = Mutex<Result<Bool, any Error>?>(nil)
         private let ready = DispatchSemaphore(value: 0)
@@ -51,19 +62,29 @@ final class OutcomeCommitter: Sendable {
         thread.start()
     }
 
-    /// Records `transition` for `claimed` in the next group; returns once that group is committed:
-    /// `false` when the claim was lost (see ``Ledger/record(_:now:)``).
-    func commit(_ claimed: OutboxItem, _ transition: LedgerTransition) throws -> Bool {
+    /// Queues `transition` for `claimed` for the next group; returns at once. After ``stop()`` it
+    /// is recorded on its own, at once.
+    func handIn(_ claimed: OutboxItem, _ transition: LedgerTransition) -> Ticket {
         let waiter = Waiter(LedgerOutcome(claimed, transition))
         let queued = state.withLock { pending -> Bool in
             guard !pending.stopping else { return false }
             pending.waiting.append(waiter)
             return true
         }
-        guard queued else { return try ledger.record(claimed, transition, now: clock.now) }
-        work.signal()
-        return try waiter.wait()
+        if queued {
+            work.signal()
+        } else {
+            waiter.finish(Result { try ledger.record(claimed, transition, now: clock.now) })
+        }
+        return Ticket(waiter: waiter)
     }
+
+    /// Returns once the group holding `ticket`'s outcome is committed: `false` when the claim was
+    /// lost (see ``Ledger/record(_:now:)``); throws when that transaction failed.
+    func wait(_ ticket: Ticket) throws -> Bool {
+        try ticket.waiter.wait()
+    }
+
 
     /// Commits what is waiting, then ends the committing thread; later outcomes are recorded one by one.
     func stop() {

@@ -26,18 +26,18 @@ public struct SMTPChannel: Channel {
             self.curl = try Curl()
         }
 
-        func send(_ item: OutboxItem, now: Date) -> DeliveryResult {
+        func prepare(_ item: OutboxItem, now: Date) -> PreparedAttempt {
             let config = channel.configuration
             let from = channel.from
             let text: String
             do { text = try config.email(item, from: from, templates: channel.templates, now: now) } catch {
-                return .permanentFailure("\(error)", .invalidMessage)
+                return .settled(.permanentFailure("\(error)", .invalidMessage))
             }
-            let response = curl.send(Curl.SMTPRequest(
+            let request = Curl.SMTPRequest(
                 url: config.url ?? "", heloName: from.domain, mailFrom: from.address, recipient: item.recipient, message: Data(text.utf8),
                 tls: config.tls, caFile: config.caFile, username: config.username, password: channel.password,
-                connectTimeout: config.connectTimeout.seconds, commandTimeout: config.commandTimeout.seconds, dataTimeout: config.dataTimeout.seconds))
-            return Self.classify(response)
+                connectTimeout: config.connectTimeout.seconds, commandTimeout: config.commandTimeout.seconds, dataTimeout: config.dataTimeout.seconds)
+            return PreparedAttempt { [curl] in Self.classify(curl.send(request)) }
         }
 
         /// 4xx and network errors are temporary; 5xx permanent (5.1.1, no such mailbox, also

@@ -49,26 +49,33 @@ extension SQLiteLedger {
     }
 
     public func claim(now: Date, limit: Int) throws -> [OutboxItem] {
-        try writing { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM outbox WHERE state = 'queued' OR (state = 'retry' AND next_attempt_at <= ?)
-                ORDER BY due_at, key LIMIT ?
-                """, arguments: [now.timeIntervalSince1970, limit])
+        let t = now.timeIntervalSince1970
+        return try writing { db in
             let token = instance + ":" + UUID().uuidString.prefix(8).lowercased()
+            // One statement, the rows coming back already updated (a `SELECT *` sorted whole rows,
+            // bodies and all, and each was then updated on its own: ~11% of run --once's CPU).
+            // Queued rows come in order from the state index's first entries; retries due now are
+            // few, and sorted. `+state` in the guard: else SQLite walks the state index over every
+            // queued row, checking each against the chosen keys, instead of looking the keys up.
             let statement = try db.makeStatement(sql: """
                 UPDATE outbox SET state = 'sending', attempts = attempts + 1, claim = ?, updated_at = ?
-                WHERE key = ? AND (state = 'queued' OR (state = 'retry' AND next_attempt_at <= ?))
+                WHERE key IN (SELECT key FROM (
+                        SELECT * FROM (SELECT due_at, key FROM outbox WHERE state = 'queued' ORDER BY due_at, key LIMIT ?)
+                        UNION ALL
+                        SELECT * FROM (SELECT due_at, key FROM outbox WHERE state = 'retry' AND next_attempt_at <= ? ORDER BY due_at, key LIMIT ?))
+                      ORDER BY due_at, key LIMIT ?)
+                  AND (+state = 'queued' OR (+state = 'retry' AND next_attempt_at <= ?))
+                RETURNING *
                 """)
-            return try rows.compactMap { row in
-                var item = try self.item(row)
-                try statement.execute(arguments: [token, now.timeIntervalSince1970, item.key, now.timeIntervalSince1970])
-                guard db.changesCount == 1 else { return nil }
-                item.state = .sending
-                item.attempts += 1
-                item.updatedAt = now
-                item.claim = token
-                return item
-            }
+            let positions = LedgerRow.positions(statement.columnNames)
+            var items: [OutboxItem] = []
+            items.reserveCapacity(limit)
+            let rows = try Row.fetchCursor(statement, arguments: [token, t, limit, t, limit, limit, t])
+            while let row = try rows.next() { items.append(try item(row, positions: positions)) }
+            // RETURNING's order is SQLite's own: a claim hands out the oldest due first, ties by key
+            // compared as SQLite compares it (bytes).
+            items.sort { $0.dueAt != $1.dueAt ? $0.dueAt < $1.dueAt : $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            return items
         }
     }
 
@@ -85,36 +92,38 @@ extension SQLiteLedger {
         }
     }
 
+    /// The guarded updates ``record(_:now:)`` runs, written once: each outcome is recorded only from
+    /// `sending` and only through the claim that holds the row.
+    private enum RecordSQL {
+        static let guarded = "WHERE key = ? AND state IN \(LedgerState.sqlList(LedgerTransition.outcomeSources)) AND claim IS ?"
+        static let sent = "UPDATE outbox SET state = 'sent', reply = ?, next_attempt_at = NULL, claim = NULL, updated_at = ? \(guarded)"
+        static let retry = """
+            UPDATE outbox SET state = 'retry', next_attempt_at = ?, last_error = ?, failure_class = ?, claim = NULL, updated_at = ? \(guarded)
+            """
+        static let failed = """
+            UPDATE outbox SET state = ?, last_error = ?, failure_class = ?, next_attempt_at = NULL, claim = NULL, updated_at = ? \(guarded)
+            """
+        static let expiredWithoutClass = """
+            UPDATE outbox SET state = 'expired', last_error = ?, next_attempt_at = NULL, claim = NULL, updated_at = ? \(guarded)
+            """
+    }
+
     public func record(_ outcomes: [LedgerOutcome], now: Date) throws -> [Bool] {
         guard !outcomes.isEmpty else { return [] }
         let t = now.timeIntervalSince1970
-        let sources = LedgerState.sqlList(LedgerTransition.outcomeSources)
         // One transaction for the whole group: one commit, so one fsync of the WAL, however many outcomes.
         return try writing { db in
-            let guarded = "WHERE key = ? AND state IN \(sources) AND claim IS ?"
-            let sent = try db.cachedStatement(sql: """
-                UPDATE outbox SET state = 'sent', reply = ?, next_attempt_at = NULL, claim = NULL, updated_at = ? \(guarded)
-                """)
-            let retry = try db.cachedStatement(sql: """
-                UPDATE outbox SET state = 'retry', next_attempt_at = ?, last_error = ?, failure_class = ?, claim = NULL, updated_at = ? \(guarded)
-                """)
-            let failed = try db.cachedStatement(sql: """
-                UPDATE outbox SET state = ?, last_error = ?, failure_class = ?, next_attempt_at = NULL, claim = NULL, updated_at = ? \(guarded)
-                """)
-            let expiredWithoutClass = try db.cachedStatement(sql: """
-                UPDATE outbox SET state = 'expired', last_error = ?, next_attempt_at = NULL, claim = NULL, updated_at = ? \(guarded)
-                """)
-            return try outcomes.map { outcome in
+            try outcomes.map { outcome in
                 let (key, claim) = (outcome.claimed.key, outcome.claimed.claim)
                 switch outcome.transition {
                 case .sent(let reply):
-                    try sent.execute(arguments: [reply, t, key, claim])
+                    try db.cachedStatement(sql: RecordSQL.sent).execute(arguments: [reply, t, key, claim])
                 case .retry(let at, let error, let kind):
-                    try retry.execute(arguments: [at.timeIntervalSince1970, error, kind.rawValue, t, key, claim])
+                    try db.cachedStatement(sql: RecordSQL.retry).execute(arguments: [at.timeIntervalSince1970, error, kind.rawValue, t, key, claim])
                 case .failed(let error, let kind), .expired(let error, let kind?):
-                    try failed.execute(arguments: [outcome.transition.target.rawValue, error, kind.rawValue, t, key, claim])
+                    try db.cachedStatement(sql: RecordSQL.failed).execute(arguments: [outcome.transition.target.rawValue, error, kind.rawValue, t, key, claim])
                 case .expired(let error, nil):
-                    try expiredWithoutClass.execute(arguments: [error, t, key, claim])
+                    try db.cachedStatement(sql: RecordSQL.expiredWithoutClass).execute(arguments: [error, t, key, claim])
                 }
                 return db.changesCount == 1
             }
@@ -143,7 +152,12 @@ extension SQLiteLedger {
 
     /// A row as an item; a NULL where a value belongs or an unknown state is a damaged row, never guessed.
     func item(_ row: Row) throws -> OutboxItem {
-        let read = LedgerRow(row: row, path: path)
+        try item(row, positions: LedgerRow.positions(row.columnNames))
+    }
+
+    /// The same, with the columns' positions found once for all the rows of a statement.
+    private func item(_ row: Row, positions: [String: Int]) throws -> OutboxItem {
+        let read = LedgerRow(row: row, path: path, positions: positions)
         var item = OutboxItem(key: try read.text("key"), rule: try read.text("rule"), customerID: try read.text("customer_id"),
                               channel: try read.text("channel"), recipient: try read.text("recipient"), recipientName: read.optionalText("recipient_name"),
                               subject: read.optionalText("subject"), body: try read.text("body"), locale: try read.text("locale"),
@@ -162,16 +176,21 @@ extension SQLiteLedger {
 private struct LedgerRow {
     let row: Row
     let path: String
-    /// Each column's position, found once per row: GRDB's lookup by name lower-cases every column
-    /// name on every call (some 200 lower-casings per row, ~2% of run --once's CPU).
+    /// Each column's position, found once per row or statement: GRDB's lookup by name lower-cases
+    /// every column name on every call (some 200 lower-casings per row, ~2% of run --once's CPU).
     private let positions: [String: Int]
 
-    init(row: Row, path: String) {
+    init(row: Row, path: String, positions: [String: Int]) {
         self.row = row
         self.path = path
-        var positions: [String: Int] = [:]
-        for (n, name) in row.columnNames.enumerated() where positions[name] == nil { positions[name] = n }
         self.positions = positions
+    }
+
+    /// The first position of each column name.
+    static func positions<Names: Sequence<String>>(_ names: Names) -> [String: Int] {
+        var positions: [String: Int] = [:]
+        for (n, name) in names.enumerated() where positions[name] == nil { positions[name] = n }
+        return positions
     }
 
     /// The cell; `.null` for a column the row does not have.

@@ -63,16 +63,23 @@ public struct Planner: Sendable {
     /// In place, and by index: a tick plans tens of thousands of entries, and every copy of one
     /// is a few hundred bytes and a retain per field.
     func decide(_ entries: inout [PlanEntry], history: History, now: Date) {
-        var open: [String: [Int]] = [:]
+        // The open entries by customer: sorted (customer, index) pairs rather than a list per
+        // customer, which is tens of thousands of small arrays at the tick's peak of memory.
+        var open: [(customerID: String, index: Int)] = []
         for i in entries.indices {
             if let outcome = settled(entries[i], history: history, now: now) {
                 entries[i].outcome = outcome
             } else {
-                open[entries[i].occurrence.customer.id, default: []].append(i)
+                open.append((entries[i].occurrence.customer.id, i))
             }
         }
-        for (customerID, group) in open {
-            schedule(group, in: &entries, sent: history.capEvents[customerID] ?? [], now: now)
+        open.sort { ($0.customerID, $0.index) < ($1.customerID, $1.index) }
+        var first = open.startIndex
+        while first < open.endIndex {
+            let customerID = open[first].customerID
+            let end = open[first...].firstIndex { $0.customerID != customerID } ?? open.endIndex
+            schedule(open[first..<end].map(\.index), in: &entries, sent: history.capEvents[customerID] ?? [], now: now)
+            first = end
         }
         // Sort small keys, then move each entry once into its place (no copy of the array).
         var order = entries.indices.map { (entries[$0].occurrence.due, entries[$0].occurrence.key, $0) }

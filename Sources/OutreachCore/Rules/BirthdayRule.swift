@@ -24,7 +24,7 @@ public struct BirthdayRule: RuleKind {
     public func occurrences(of configuration: RuleConfiguration, dueIn window: ClosedRange<Date>, customerID: String?,
                             context: RuleContext) throws -> RuleYield {
         var yield = RuleYield()
-        let monthDays = customerID == nil ? Self.monthDays(around: window) : nil
+        let monthDays = customerID == nil ? Self.monthDays(around: window, sendAt: configuration.sendAt ?? .midnight) : nil
         let candidates = try context.store.customers(birthdayMonthDays: monthDays, customerID: customerID)
         yield.reject(candidates.rejected, rule: configuration.name)
         let utc = TimeZone(identifier: "UTC")!
@@ -55,15 +55,20 @@ public struct BirthdayRule: RuleKind {
         return yield
     }
 
-    /// The `MM-DD` values a birthday due in `window` can have, in any zone.
+    /// The `MM-DD` values a birthday due in `window` at `sendAt` can have, in any zone.
     ///
-    /// A local date is at most a day from the UTC date (zones run from -12 to +14 hours) and
-    /// `send_at` adds less than a day, so two days of margin each side cover every zone. 29 February
-    /// is asked for whenever 28 February or 1 March is, since that is where it is kept in other years.
-    public static func monthDays(around window: ClosedRange<Date>) -> Set<String> {
+    /// A birthday on date D is due at `sendAt` on D in the customer's zone: in UTC, between 14
+    /// hours before and 12 hours after `sendAt` on D (zones run from -12 to +14 hours), a few
+    /// hours later at most when `sendAt` falls in a DST gap. So D lies between the UTC dates of
+    /// the window's start less `sendAt` and 16 hours, and of its end less `sendAt` plus 15 hours
+    /// (an hour of slack each side): three or four days, where a margin of two days each side of
+    /// the window read twice as many customers. 29 February is asked for whenever 28 February or
+    /// 1 March is, since that is where it is kept in other years.
+    public static func monthDays(around window: ClosedRange<Date>, sendAt: TimeOfDay) -> Set<String> {
         let utc = TimeZone(identifier: "UTC")!
-        let first = CivilDate(window.lowerBound, in: utc).adding(days: -2)
-        let last = CivilDate(window.upperBound, in: utc).adding(days: 2)
+        let local = TimeInterval(sendAt.secondsSinceMidnight)
+        let first = CivilDate(window.lowerBound.addingTimeInterval(-local - 16 * 3600), in: utc)
+        let last = CivilDate(window.upperBound.addingTimeInterval(-local + 15 * 3600), in: utc)
         var days: Set<String> = []
         var d = first
         while d <= last, days.count < 366 {

@@ -29,7 +29,10 @@ public struct InactiveRule: RuleKind {
         var yield = RuleYield()
         // Two purchases at the same instant can both be "latest": keep one per customer, deterministically.
         var latest: [String: (Purchase, Date)] = [:]
-        let found = try context.store.latestPurchases(madeIn: configuration.eventRange(for: window, wait: after), customerID: customerID)
+        // Narrowed to customers who can qualify, except for `explain`, which says why the others do not.
+        let candidates = customerID == nil ? InactiveCandidates(tier: tier, minSpend: minSpend) : nil
+        let found = try context.store.latestPurchases(madeIn: configuration.eventRange(for: window, wait: after), customerID: customerID,
+                                                      candidates: candidates)
         yield.reject(found.rejected, rule: configuration.name)
         for purchase in found.rows {
             guard let at = parseStoreTime(purchase.purchasedAt, column: "purchased_at", table: "purchases", id: purchase.id, customerID: purchase.customerID,

@@ -38,14 +38,16 @@ public struct PostPurchaseRule: RuleKind {
                 return enough
             }
         }
-        let events = try configuration.resolve(StoreRows(purchases, rejected: found.rejected), time: "purchased_at", \.purchasedAt, context: context, into: &yield)
-        let dueInWindow = events.compactMap { purchase, customer, zone, at -> (Purchase, Customer, TimeZone, Date)? in
+        var dueInWindow: [(Purchase, Customer, TimeZone, Date)] = []
+        try configuration.forEachEvent(in: StoreRows(purchases, rejected: found.rejected), time: "purchased_at", \.purchasedAt, context: context,
+                                       into: &yield) { purchase, customer, zone, at, _ in
             let due = configuration.due(after: at, wait: after, in: zone)
-            return window.contains(due) ? (purchase, customer, zone, due) : nil
+            if window.contains(due) { dueInWindow.append((purchase, customer, zone, due)) }
         }
         // Asked only for the customers of occurrences: the rest of the event range yields none.
+        // Sorted, so the store walks its index in order (see ``CustomerResolver``).
         let openTickets = skipIfOpenTicket && !dueInWindow.isEmpty
-            ? try context.store.customersWithUnresolvedTickets(among: dueInWindow.map(\.1.id)) : StoreRows([])
+            ? try context.store.customersWithUnresolvedTickets(among: Set(dueInWindow.map(\.1.id)).sorted()) : StoreRows([])
         // A ticket in a status nobody knows may be open: it holds the message like an open one.
         let unknownTickets = Dictionary(grouping: openTickets.rejected) { $0.customerID ?? "" }
         yield.occurrences.reserveCapacity(dueInWindow.count)

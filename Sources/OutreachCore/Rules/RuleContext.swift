@@ -47,9 +47,12 @@ extension RuleConfiguration {
         return today >= earliest ? today : LocalTime.instant(day.adding(days: 1), sendAt, in: zone)
     }
 
-    /// How far before the window an event may lie and still be due in it: the wait plus a day of `send_at` alignment.
+    /// How far before the window an event may lie and still be due in it: the wait, plus a day
+    /// of `send_at` alignment when there is one (an hour of slack when not, for the store's own
+    /// reading of the time).
     func eventRange(for window: ClosedRange<Date>, wait: TimeSpan, extra: TimeSpan = TimeSpan(seconds: 0)) -> ClosedRange<Date> {
-        let lower = window.lowerBound.addingTimeInterval(-(wait.timeInterval + extra.timeInterval + 86_400 + 3600))
+        let alignment: TimeInterval = sendAt == nil ? 3600 : 86_400 + 3600
+        let lower = window.lowerBound.addingTimeInterval(-(wait.timeInterval + extra.timeInterval + alignment))
         return lower...window.upperBound.addingTimeInterval(-wait.timeInterval)
     }
 }
@@ -75,7 +78,9 @@ struct CustomerResolver {
 
     init(rule: RuleConfiguration, ids: [String], context: RuleContext) throws {
         self.rule = rule
-        let found = try context.store.customers(ids: Array(Set(ids)))
+        // Sorted: the store then walks its id index and table in order, each page once, rather
+        // than jumping about them (at 1M customers most lookups otherwise read a page anew).
+        let found = try context.store.customers(ids: Set(ids).sorted())
         self.customers = found.rows
         self.rejected = Dictionary(grouping: found.rejected) { $0.customerID ?? "" }
         self.defaultZone = context.defaultZone

@@ -19,11 +19,9 @@ public struct SatisfactionSurveyRule: RuleKind {
                             context: RuleContext) throws -> RuleYield {
         var yield = RuleYield()
         let tickets = try context.store.solvedTickets(solvedIn: configuration.eventRange(for: window, wait: after), customerID: customerID)
-        let events = try configuration.resolve(tickets, time: "solved_at", \.solvedAt, context: context, into: &yield)
-        yield.occurrences.reserveCapacity(events.count)
-        for (ticket, customer, zone, solved) in events {
+        try configuration.forEachEvent(in: tickets, time: "solved_at", \.solvedAt, context: context, into: &yield) { ticket, customer, zone, solved, yield in
             let due = configuration.due(after: solved, wait: after, in: zone)
-            guard window.contains(due) else { continue }
+            guard window.contains(due) else { return }
             yield.occurrences.append(Occurrence(key: "\(Self.name):\(ticket.id)", rule: configuration, customer: customer,
                                                 zone: zone, due: due, subject: .ticket(ticket, followUp: 1)))
         }

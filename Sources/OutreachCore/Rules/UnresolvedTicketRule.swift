@@ -29,10 +29,8 @@ public struct UnresolvedTicketRule: RuleKind {
         var yield = RuleYield()
         let span = TimeSpan(seconds: (repeatEvery?.seconds ?? 0) * maxRepeats)
         let tickets = try context.store.unresolvedTickets(updatedIn: configuration.eventRange(for: window, wait: after, extra: span), customerID: customerID)
-        let events = try configuration.resolve(tickets, time: "updated_at", \.updatedAt, context: context, into: &yield)
-        yield.occurrences.reserveCapacity(events.count)
-        for (ticket, customer, zone, updated) in events {
-            guard let numbers = configuration.followUpNumbers(updated: updated, after: after, every: repeatEvery, maxRepeats: maxRepeats, dueIn: window) else { continue }
+        try configuration.forEachEvent(in: tickets, time: "updated_at", \.updatedAt, context: context, into: &yield) { ticket, customer, zone, updated, yield in
+            guard let numbers = configuration.followUpNumbers(updated: updated, after: after, every: repeatEvery, maxRepeats: maxRepeats, dueIn: window) else { return }
             for n in numbers {
                 let wait = TimeSpan(seconds: after.seconds + (n - 1) * (repeatEvery?.seconds ?? 0))
                 let due = configuration.due(after: updated, wait: wait, in: zone)

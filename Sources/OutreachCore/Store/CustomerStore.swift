@@ -17,8 +17,10 @@ public protocol CustomerStore: Sendable {
     func customers(ids: [String]) throws -> StoreRows<[String: Customer]>
     /// Purchases made within `range`.
     func purchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]>
-    /// Purchases made within `range` that are their customer's latest.
-    func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]>
+    /// Purchases made within `range` that are their customer's latest; with `candidates`, those
+    /// of customers who cannot qualify may be left out (see ``InactiveCandidates``), and so may
+    /// the problems of their rows.
+    func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?, candidates: InactiveCandidates?) throws -> StoreRows<[Purchase]>
     /// Each customer's total spend, for those of `ids` with purchases. A customer with an amount
     /// that is not a number has no total (it is unknown, not smaller); the rejected rows say why.
     func lifetimeSpend(customerIDs ids: [String]) throws -> StoreRows<[String: Double]>

@@ -72,7 +72,9 @@ public final class PostgresCustomerStore: CustomerStore, Sendable {
         return screen(found, table: "purchases") { $0.purchase() }
     }
 
-    public func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]> {
+    /// Every last purchase in `range`: `candidates` narrows nothing here (a superset is allowed;
+    /// the rule judges each row).
+    public func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?, candidates: InactiveCandidates?) throws -> StoreRows<[Purchase]> {
         if let customerID, queries.usable([customerID], "purchases", "customer_id").isEmpty { return StoreRows([]) }
         guard schema.kind("purchases", "purchased_at") != .timestamptz else {
             return screen(try rows(queries.latestPurchases(madeIn: range, customerID: customerID)), table: "purchases") { $0.purchase() }

@@ -129,17 +129,23 @@ struct PostgresStoreQueries: Sendable {
     var customerIDIndex: Index {
         Index(name: "customers_id", table: "customers", definition: "(id)", purpose: "customers by id (normally the primary key)")
     }
+    // The candidate indexes INCLUDE the rest of their rows' columns, as on SQLite (``StoreSchema/indexes``):
+    // a tick's candidates are tens of thousands of rows scattered over the table, which an index-only
+    // scan reads side by side instead.
     var purchasedAtIndex: Index {
-        Index(name: "purchases_purchased_at", table: "purchases", definition: "(\(timeKey("purchases", "purchased_at")))",
+        Index(name: "purchases_purchased_at", table: "purchases",
+              definition: "(\(timeKey("purchases", "purchased_at"))) INCLUDE (customer_id, id, amount, currency, item)",
               purpose: "post_purchase and inactive candidates by purchase time")
     }
     var customerPurchasedAtIndex: Index {
-        Index(name: "purchases_customer_purchased_at", table: "purchases", definition: "(customer_id, \(timeKey("purchases", "purchased_at")))",
+        Index(name: "purchases_customer_purchased_at", table: "purchases", definition: "(customer_id, \(timeKey("purchases", "purchased_at"))) INCLUDE (amount)",
               purpose: "a customer's latest purchase and lifetime spend")
     }
     func ticketTimeIndex(_ column: String) -> Index {
-        Index(name: "tickets_status_\(column)", table: "tickets", definition: "(status, \(timeKey("tickets", column)))",
-              purpose: column == "updated_at" ? "unresolved_ticket candidates" : "satisfaction_survey candidates")
+        let other = column == "updated_at" ? "solved_at" : "updated_at"
+        return Index(name: "tickets_status_\(column)", table: "tickets",
+                     definition: "(status, \(timeKey("tickets", column))) INCLUDE (customer_id, id, subject, opened_at, \(other))",
+                     purpose: column == "updated_at" ? "unresolved_ticket candidates" : "satisfaction_survey candidates")
     }
     var ticketCustomerIndex: Index {
         Index(name: "tickets_customer_status", table: "tickets", definition: "(customer_id, status)", purpose: "skip_if_open_ticket")

@@ -1,10 +1,16 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The customer store in a SQLite file, read through the indexes ``StoreSchema`` creates.
 public final class SQLiteCustomerStore: CustomerStore, Sendable {
     public let path: String
+    /// The connection every read uses while no other read is under way (and every write).
     let queue: DatabaseQueue
+    /// Whether a read is using ``queue``, and more connections for reads made meanwhile (a tick
+    /// evaluates its rules side by side), opened when first needed and kept for the next.
+    private let readers = Mutex<(queueBusy: Bool, spare: [DatabaseQueue])>((false, []))
+    private let configuration: GRDB.Configuration
     /// The file opened (device and inode), to notice a store replaced or removed under a running daemon.
     private let identity: FileIdentity?
 
@@ -19,6 +25,7 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         } catch {
             throw StoreError.unreadable(path, error)
         }
+        self.configuration = configuration
         self.path = path
         self.identity = FileIdentity(path)
     }
@@ -33,7 +40,8 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
     }
 
     public func dataVersion() throws -> DataVersion? {
-        try read { db in try DataVersion.sqlite(db, path: path, contents: true) }
+        // Always on `queue`: `PRAGMA data_version` is a connection's own count.
+        do { return try queue.read { db in try DataVersion.sqlite(db, path: path, contents: true) } } catch { throw StoreError.unreadable(path, error) }
     }
 
     /// Creates the store file if needed, with the schema and indexes.
@@ -56,6 +64,20 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         SELECT p.* FROM purchases p WHERE julianday(p.purchased_at) BETWEEN ? AND ?
         AND NOT EXISTS (SELECT 1 FROM purchases q WHERE q.customer_id = p.customer_id
                         AND julianday(q.purchased_at) > julianday(p.purchased_at))
+        """
+    /// The `inactive` narrowing (``InactiveCandidates``): the customer is of the tier (or has a
+    /// tier no text comparison can judge: a number or a blob), found through `customers_tier`
+    /// once per query; or the customer's amounts sum to at least the floor, or one of them is no
+    /// finite number (the rule then reports the spend unknown), read from the index that also
+    /// answers `NOT EXISTS`. Three searches rather than one `OR`, for which SQLite scans the index.
+    static let tierCandidateSQL = """
+        CAST(p.customer_id AS TEXT) IN (SELECT CAST(id AS TEXT) FROM customers WHERE tier = ?
+          UNION ALL SELECT CAST(id AS TEXT) FROM customers WHERE tier < ''
+          UNION ALL SELECT CAST(id AS TEXT) FROM customers WHERE tier >= x'')
+        """
+    static let spendCandidateSQL = """
+        (SELECT total(amount) >= ? OR max(typeof(amount) NOT IN ('integer', 'real', 'null') OR abs(amount) > 1.7976931348623157e308)
+         FROM purchases q WHERE q.customer_id = p.customer_id)
         """
     static let unresolvedSQL = "SELECT * FROM tickets WHERE status IN ('open', 'pending') AND julianday(updated_at) BETWEEN ? AND ?"
     static let solvedSQL = "SELECT * FROM tickets WHERE status IN ('solved', 'closed') AND julianday(solved_at) BETWEEN ? AND ?"
@@ -89,8 +111,16 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
         try fetch(Self.purchasesSQL, range, customerID: customerID, column: "customer_id", table: "purchases", { $0.purchase() })
     }
 
-    public func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?) throws -> StoreRows<[Purchase]> {
-        try fetch(Self.latestPurchasesSQL, range, customerID: customerID, column: "p.customer_id", table: "purchases", { $0.purchase() })
+    public func latestPurchases(madeIn range: ClosedRange<Date>, customerID: String?, candidates: InactiveCandidates?) throws -> StoreRows<[Purchase]> {
+        var sql = Self.latestPurchasesSQL
+        var arguments: StatementArguments = []
+        if let candidates, candidates.tierComparesAsBytes || candidates.tier == nil {
+            var either: [String] = []
+            if let tier = candidates.tier { either.append(Self.tierCandidateSQL); arguments += [tier] }
+            if let floor = candidates.spendFloor { either.append(Self.spendCandidateSQL); arguments += [floor] }
+            if !either.isEmpty { sql += " AND (" + either.joined(separator: " OR ") + ")" }
+        }
+        return try fetch(sql, range, customerID: customerID, column: "p.customer_id", table: "purchases", more: arguments, { $0.purchase() })
     }
 
     public func lifetimeSpend(customerIDs ids: [String]) throws -> StoreRows<[String: Double]> {
@@ -124,13 +154,34 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
     // MARK: Plumbing
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try queue.read(body) } catch { throw StoreError.unreadable(path, error) }
+        do {
+            let connection = try takeReader()
+            defer { giveBack(connection) }
+            return try connection.read(body)
+        } catch {
+            throw StoreError.unreadable(path, error)
+        }
+    }
+
+    /// ``queue`` when no read is using it, else a spare connection (opened when there is none).
+    private func takeReader() throws -> DatabaseQueue {
+        let taken = readers.withLock { state -> DatabaseQueue? in
+            if !state.queueBusy { state.queueBusy = true; return queue }
+            return state.spare.popLast()
+        }
+        return try taken ?? DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    private func giveBack(_ connection: DatabaseQueue) {
+        readers.withLock { state in
+            if connection === queue { state.queueBusy = false } else { state.spare.append(connection) }
+        }
     }
 
     private func fetch<T>(_ sql: String, _ range: ClosedRange<Date>, customerID: String?, column: String, table: String,
-                          _ decode: (inout StoreRowReader) -> T) throws -> StoreRows<[T]> {
+                          more: StatementArguments = [], _ decode: (inout StoreRowReader) -> T) throws -> StoreRows<[T]> {
         var sql = sql
-        var arguments: StatementArguments = [Timestamp.julianDay(range.lowerBound), Timestamp.julianDay(range.upperBound)]
+        var arguments: StatementArguments = [Timestamp.julianDay(range.lowerBound), Timestamp.julianDay(range.upperBound)] + more
         if let customerID { sql += " AND \(column) = ?"; arguments += [customerID] }
         return try screened(sql, arguments, table: table, decode)
     }

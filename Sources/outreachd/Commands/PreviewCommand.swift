@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OutreachCore
+import Synchronization
 
 struct PreviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,22 @@ struct PreviewCommand: ParsableCommand {
 
     /// How many bytes of jsonl to gather before writing them.
     private static let chunk = 256 * 1024
+    /// How many messages to render before printing them.
+    private static let batch = 1024
+
+    /// The preview lines of `entries`, in their order, rendered by two threads (a half each):
+    /// rendering is most of what is left of a preview once the plan is made.
+    static func render(_ entries: [PlanEntry], outreach: Outreach, defaultLocale: String) -> [Result<PreviewLine, RenderError>] {
+        let halves = [0..<entries.count / 2, entries.count / 2..<entries.count]
+        let rendered = Mutex<[[Result<PreviewLine, RenderError>]]>([[], []])
+        DispatchQueue.concurrentPerform(iterations: halves.count) { half in
+            let lines = entries[halves[half]].map { entry in
+                Result { () throws(RenderError) in PreviewLine(entry, try outreach.render(entry), defaultLocale: defaultLocale) }
+            }
+            rendered.withLock { $0[half] = lines }
+        }
+        return rendered.withLock { $0[0] + $0[1] }
+    }
 
     func run() throws {
         try withUserErrors {
@@ -38,23 +55,28 @@ struct PreviewCommand: ParsableCommand {
             // stdout in that format), not as one `String` and one `print` each.
             var pending: [UInt8] = []
             pending.reserveCapacity(Self.chunk + 64 * 1024)
-            // Rendered, printed and dropped one at a time: a tick can hold tens of thousands.
-            for entry in plan.entries where entry.outcome == .due {
-                let message: RenderedMessage
-                do { message = try outreach.render(entry) } catch {
-                    Console.warning("\(entry.occurrence.key): \(error)")
-                    continue
-                }
-                shown += 1
-                let line = PreviewLine(entry, message, defaultLocale: outreach.configuration.schedule.defaultLocale)
-                switch format {
-                case .jsonl:
-                    line.appendJSONLine(to: &pending)
-                    if pending.count >= Self.chunk {
-                        try FileHandle.standardOutput.write(contentsOf: pending)
-                        pending.removeAll(keepingCapacity: true)
+            // Rendered, printed and dropped a batch at a time (a tick can hold tens of thousands),
+            // each batch rendered by two threads and printed in the plan's order.
+            let due = plan.entries.indices.filter { plan.entries[$0].outcome == .due }
+            let defaultLocale = outreach.configuration.schedule.defaultLocale
+            for batch in stride(from: 0, to: due.count, by: Self.batch) {
+                let indices = Array(due[batch..<min(batch + Self.batch, due.count)])
+                let lines = Self.render(indices.map { plan.entries[$0] }, outreach: outreach, defaultLocale: defaultLocale)
+                for (i, line) in zip(indices, lines) {
+                    guard case .success(let line) = line else {
+                        if case .failure(let error) = line { Console.warning("\(plan.entries[i].occurrence.key): \(error)") }
+                        continue
                     }
-                case .text: print(line.text)
+                    shown += 1
+                    switch format {
+                    case .jsonl:
+                        line.appendJSONLine(to: &pending)
+                        if pending.count >= Self.chunk {
+                            try FileHandle.standardOutput.write(contentsOf: pending)
+                            pending.removeAll(keepingCapacity: true)
+                        }
+                    case .text: print(line.text)
+                    }
                 }
             }
             try FileHandle.standardOutput.write(contentsOf: pending)
@@ -67,7 +89,7 @@ struct PreviewCommand: ParsableCommand {
 }
 
 /// One previewed message; the jsonl fields are part of the command-line contract.
-struct PreviewLine {
+struct PreviewLine: Sendable {
     var key: String
     var rule: String
     var customer_id: String

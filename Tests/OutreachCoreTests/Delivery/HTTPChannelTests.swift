@@ -36,14 +36,17 @@ final class HTTPDeployment {
         "sms.txt": "Subject: Happy birthday, {{customer.first_name}}!\n\nHappy birthday, {{customer.first_name}}! Best wishes from {{company.name}}.\n",
     ]
 
-    let folder = TemporaryFolder()
+    let folder: TemporaryFolder
     let config: String
 
     /// - Parameters:
     ///   - port: where the channel posts (`http://127.0.0.1:PORT/v1/messages`).
     ///   - secret: written to `sms.secret` (with a trailing newline, as `echo` writes it) and named by `secret_file`; nil: no `secret_file`.
     ///   - channelExtra: more keys for `[channels.sms]` (`concurrency = 1`).
-    init(port: Int, secret: String?, timeout: String = "2s", customers: [Customer] = [HTTPCustomers.hungarian], channelExtra: String = "") throws {
+    ///   - folder: where the configuration, store and ledger (`state.db`) go; a new one by default.
+    init(port: Int, secret: String?, timeout: String = "2s", customers: [Customer] = [HTTPCustomers.hungarian], channelExtra: String = "",
+         folder: TemporaryFolder = TemporaryFolder()) throws {
+        self.folder = folder
         _ = try makeStore(in: folder, customers: customers)
         if let secret { folder.write("sms.secret", secret + "\n") }
         config = try makeDeployment(in: folder, rules: """
@@ -93,11 +96,27 @@ struct RecordedRequest {
 
 extension ServerProcess {
     /// Starts `http_server.py` on its own spool in `folder`.
-    static func http(in folder: TemporaryFolder, responses: String = "202", secret: String? = nil, delay: Double? = nil) throws -> ServerProcess {
+    /// - Parameter ledger: a SQLite ledger whose state of each connection's previous key every request records.
+    static func http(in folder: TemporaryFolder, responses: String = "202", secret: String? = nil, delay: Double? = nil,
+                     ledger: String? = nil) throws -> ServerProcess {
         var arguments = ["--responses", responses]
         if let secret { arguments += ["--secret", secret] }
         if let delay { arguments += ["--delay", String(delay)] }
+        if let ledger { arguments += ["--ledger", ledger] }
         return try ServerProcess(script: "http_server.py", spool: folder.file("http-spool"), arguments: arguments)
+    }
+
+    /// For every request received, in arrival order, the last one on its connection and that row's
+    /// state in the ledger when it arrived (`--ledger`); `nil` for a connection's first request.
+    func requestsPreviousOnConnection() throws -> [(key: String, state: String?)?] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []
+        let numbers = names.filter { $0.hasSuffix(".json") }.compactMap { Int($0.dropLast(5)) }.sorted()
+        return try numbers.map { n in
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(spool)/\(n).json"))
+            let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            guard let previous = object["previous_on_connection"] as? [String: Any] else { return nil }
+            return (key: previous["key"] as? String ?? "?", state: previous["state"] as? String)
+        }
     }
 
     /// Every request received, in arrival order.
@@ -421,6 +440,32 @@ let whsecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         }
         let retried = try #require(requests[1].json?["key"] as? String)
         #expect(try tick.ledger.item(key: retried)?.state == .retry)
+    }
+
+    @Test func testNoAttemptStartsBeforeTheWorkersLastOutcomeIsDurable() throws {
+        // Each worker prepares its next message while its last outcome is committed, but must not
+        // send it before that commit: the server, reading the ledger as each request arrives, sees
+        // the previous request of the same connection already recorded, never still `sending`.
+        let spool = TemporaryFolder()
+        let customers = (1...40).map { n in
+            Customer(id: "C\(n)", name: "Customer \(n)", email: "c\(n)@example.com", phone: "+44 20 7946 \(1000 + n)",
+                     locale: "en", timezone: "Europe/London", birthday: "--11-23")
+        }
+        // The server needs the ledger's path before it starts, and the deployment the server's port.
+        let folder = TemporaryFolder()
+        let server = try ServerProcess.http(in: spool, secret: whsecSecret, ledger: folder.file("state.db"))
+        defer { server.stop() }
+        let deployment = try HTTPDeployment(port: server.port, secret: whsecSecret, customers: customers, channelExtra: "concurrency = 3",
+                                            folder: folder)
+        let tick = try deployment.tick()
+        #expect(tick.delivered.sent == 40, "\(tick.delivered)")
+        let previous = try server.requestsPreviousOnConnection()
+        try #require(previous.count == 40)
+        let following = previous.compactMap { $0 }
+        #expect(following.count >= 37, "3 connections: every request but their first follows another")
+        for (key, state) in following {
+            #expect(state == "sent", "\(key) was \(state ?? "missing") when the next request on its connection came")
+        }
     }
 
     @Test func testSlowServerTimesOutAndRetries() throws {

@@ -111,6 +111,29 @@ import Testing
         #expect(try l.item(key: "a")?.state == .sending)
     }
 
+    @Test(arguments: LedgerBackend.allCases)
+    func testAClaimTakesQueuedRowsAndDueRetriesTogetherOldestDueFirst(_ backend: LedgerBackend) throws {
+        let place = try backend.place(in: folder)
+        let l = try place.open()
+        // Two rows waiting to retry: one due again at `later`, the other only a minute after it.
+        try enqueue(l, [item("retry-due", due: now.addingTimeInterval(-5000)), item("retry-later", due: now.addingTimeInterval(-9000))])
+        let later = now.addingTimeInterval(600)
+        for c in try l.claim(now: now, limit: 10) {
+            try l.record(c, .retry(at: c.key == "retry-due" ? later : later.addingTimeInterval(60), error: "451 try later", .temporary), now: now)
+        }
+        // Queued rows before and after the due retry, two of them due at the same time (then by key).
+        try enqueue(l, [item("q-b", due: now.addingTimeInterval(-3000)), item("q-a", due: now.addingTimeInterval(-3000)),
+                        item("q-old", due: now.addingTimeInterval(-7000)), item("q-new", due: now.addingTimeInterval(-60))])
+        let first = try l.claim(now: later, limit: 3)
+        #expect(first.map(\.key) == ["q-old", "retry-due", "q-a"])
+        #expect(first.map(\.attempts) == [1, 2, 1])
+        #expect(first.allSatisfy { $0.state == .sending && $0.claim != nil })
+        let rest = try l.claim(now: later, limit: 10)
+        #expect(rest.map(\.key) == ["q-b", "q-new"], "the retry not due yet stays, though it is the oldest")
+        #expect(try l.item(key: "retry-later")?.state == .retry)
+        #expect(try l.claim(now: later.addingTimeInterval(60), limit: 10).map(\.key) == ["retry-later"])
+    }
+
     // MARK: record
 
     @Test(arguments: LedgerBackend.allCases)

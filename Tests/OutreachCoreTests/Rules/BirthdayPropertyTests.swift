@@ -112,7 +112,7 @@ private struct WindowKey: Hashable {
         func monthDays(_ lower: Date, _ upper: Date) -> Set<String> {
             let key = WindowKey(lower: lower.timeIntervalSince1970, upper: upper.timeIntervalSince1970)
             if let known = monthDayMemo[key] { return known }
-            let value = BirthdayRule.monthDays(around: lower...upper)
+            let value = BirthdayRule.monthDays(around: lower...upper, sendAt: time)
             monthDayMemo[key] = value
             return value
         }

@@ -276,11 +276,15 @@ import Testing
 
     // MARK: The month-day candidates and the window
 
-    @Test func testMonthDaysAroundAWindowCoverTwoDaysEachSideAndLeapDay() {
-        let days = BirthdayRule.monthDays(around: at("2027-02-28T12:00:00Z")...at("2027-02-28T12:00:00Z"))
-        #expect(days == ["02-26", "02-27", "02-28", "03-01", "03-02", "02-29"])
-        let newYear = BirthdayRule.monthDays(around: at("2026-12-31T23:00:00Z")...at("2027-01-01T01:00:00Z"))
-        #expect(newYear == ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"])
+    @Test func testMonthDaysAroundAWindowAreTheDatesSendAtCanFallOnInAnyZoneAndLeapDay() {
+        // Midnight on 27 Feb at UTC-12 is 12:00Z that day; on 1 Mar at UTC+14, 10:00Z on 28 Feb.
+        let days = BirthdayRule.monthDays(around: at("2027-02-28T12:00:00Z")...at("2027-02-28T12:00:00Z"), sendAt: .midnight)
+        #expect(days == ["02-27", "02-28", "03-01", "02-29"])
+        let newYear = BirthdayRule.monthDays(around: at("2026-12-31T23:00:00Z")...at("2027-01-01T01:00:00Z"), sendAt: .midnight)
+        #expect(newYear == ["12-31", "01-01"])
+        // 09:00 moves the dates back: 09:00 on 30 Nov is 19:00Z on 29 Nov at UTC+14, 21:00Z on 30 Nov at UTC-12.
+        let nine = BirthdayRule.monthDays(around: at("2026-11-29T10:00:00Z")...at("2026-11-30T10:00:00Z"), sendAt: TimeOfDay(parsing: "09:00")!)
+        #expect(nine == ["11-28", "11-29", "11-30"])
     }
 
     @Test(arguments: StoreKind.textual)

@@ -137,7 +137,7 @@ import Testing
         #expect(Set(late22.map(\.id)) == ["P1", "P2", "P3"])
         let on23 = try store.purchases(madeIn: at("2026-11-23T00:00:00Z")...at("2026-11-23T23:59:59Z"), customerID: nil).rows
         #expect(on23.isEmpty)
-        let latest = try store.latestPurchases(madeIn: at("2026-11-22T00:00:00Z")...at("2026-11-23T23:59:59Z"), customerID: "C1").rows
+        let latest = try store.latestPurchases(madeIn: at("2026-11-22T00:00:00Z")...at("2026-11-23T23:59:59Z"), customerID: "C1", candidates: nil).rows
         #expect(latest.map(\.id) == ["P2"])
     }
 }
