@@ -30,7 +30,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := FuzzConfig FuzzTemplates FuzzCSV FuzzHeaders
 FUZZ_BUILD   := --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address
 
-.PHONY: all deps test-deps bench-deps build release test bench fuzz demo install uninstall clean
+.PHONY: all deps test-deps bench-deps build release test bench fuzz soak sanitize demo install uninstall clean
 
 all: build
 
@@ -92,6 +92,28 @@ fuzz: deps
 	$(SWIFT) build $(FUZZ_BUILD)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh Fuzz/fuzz.sh "$$($(SWIFT) build $(FUZZ_BUILD) --show-bin-path)" .build-fuzz $(FUZZ_TARGETS)
 
+# make soak (never part of make test): the release daemon ticking every second for SOAK_MINUTES over a
+# 100,000-customer store, delivering to a loopback sink while customers keep arriving, its memory, open
+# files and threads sampled (Tests/Soak/soak.py; they must stay flat); then the crash tests with SOAK_KILLS
+# kill -9 each instead of make test's 20.
+SOAK_MINUTES ?= 5
+SOAK_KILLS   ?= 200
+soak: test-deps release
+	$(SWIFT) build --build-tests
+	SOAK_MINUTES=$(SOAK_MINUTES) $(VENV)/bin/python Tests/Soak/soak.py --bin .build/release/outreachd --work .build-soak
+	OUTREACHD_CRASH_KILLS=$(SOAK_KILLS) $(SWIFT) test --skip-build --filter CrashTests
+
+# make sanitize: the whole suite once under AddressSanitizer and once under ThreadSanitizer, each built in
+# a folder of its own; the CLI and daemon tests run the sanitized binary (OUTREACHD_BIN).
+SANITIZERS ?= address thread
+sanitize: test-deps
+	@for s in $(SANITIZERS); do \
+	  echo "== $$s sanitizer"; \
+	  $(SWIFT) build --build-tests --sanitize=$$s --scratch-path .build-$$s || exit 1; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp OUTREACHD_BIN=$(CURDIR)/.build-$$s/debug/outreachd \
+	    $(SWIFT) test --skip-build --sanitize=$$s --scratch-path .build-$$s || exit 1; \
+	done
+
 demo: build
 	$(BIN) init --demo --replace --dir $(DEMO_DIR)
 	$(BIN) check --config $(DEMO_DIR)/outreachd.toml
@@ -108,4 +130,4 @@ uninstall:
 	PREFIX=$(PREFIX) sh systemd/install.sh uninstall
 
 clean:
-	rm -rf .build Benchmarks/.build Fuzz/.build .build-fuzz $(DEMO_DIR)
+	rm -rf .build Benchmarks/.build Fuzz/.build .build-fuzz .build-soak .build-address .build-thread $(DEMO_DIR)

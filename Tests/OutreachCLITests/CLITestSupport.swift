@@ -7,7 +7,7 @@ enum CLI {
     static let packageRoot: String = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     /// `swift build --build-tests` (what `make test` runs first) builds it.
-    static let binary = packageRoot + "/.build/debug/outreachd"
+    static let binary = DaemonProcess.binary
     static let templates = packageRoot + "/templates"
     /// Long enough for a debug build on a slow machine; a hung command fails the test instead of the run.
     static let timeout: TimeInterval = 60

@@ -16,7 +16,8 @@ import Glibc
 /// The seed is printed, and `OUTREACHD_CRASH_SEED` replays a run's moments.
 @Suite(.serialized) struct CrashTests {
     static let kills = Int(ProcessInfo.processInfo.environment["OUTREACHD_CRASH_KILLS"] ?? "") ?? 20
-    static let customers = 2_000
+    /// Enough due messages that every kill lands while work remains: 2,000 for 20 kills, 100 per kill beyond.
+    static let customers = max(2_000, kills * 100)
     /// The channel's connections: at most this many attempts are under way per instance at a kill.
     static let concurrency = 4
 

@@ -552,7 +552,7 @@ import Glibc
 
     @Test func testInstallScriptInstallsKeepsEditsAndUninstallsWhatIsUnedited() throws {
         let dest = TemporaryFolder()
-        let env = ["DESTDIR": dest.path, "BIN": ".build/debug/outreachd", "PREFIX": "/usr/local"]
+        let env = ["DESTDIR": dest.path, "BIN": DaemonProcess.binary, "PREFIX": "/usr/local"]
         let root = CLI.packageRoot
         let first = try runTool("/bin/sh", ["systemd/install.sh", "install"], in: root, environment: env)
         #expect(first.status == 0, "\(first)")

@@ -12,7 +12,8 @@ import Glibc
 /// then SIGKILL, so none outlives its test.
 public final class DaemonProcess: @unchecked Sendable {  // `process` is thread-safe; the rest is immutable
     /// `.build/debug/outreachd`, built by `swift build --build-tests`.
-    public static let binary = ServerProcess.root + "/.build/debug/outreachd"
+    /// The built binary: `OUTREACHD_BIN` when set (`make sanitize` points it at a sanitized build), else the debug build.
+    public static let binary = ProcessInfo.processInfo.environment["OUTREACHD_BIN"] ?? ServerProcess.root + "/.build/debug/outreachd"
     /// Variables the child must not inherit from whatever runs the tests.
     public static let scrubbed = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "OUTREACHD_CONFIG",
                                   "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "INVOCATION_ID", "CREDENTIALS_DIRECTORY"]

@@ -63,9 +63,9 @@ final class DeliveryDeployment {
         """
 
     /// `channel` is the whole `[channels.email]` table.
-    init(channel: String, customers: [Customer], tickets: [Ticket] = [], extra: String = "") throws {
+    init(channel: String, customers: [Customer], purchases: [Purchase] = [], tickets: [Ticket] = [], extra: String = "") throws {
         try FileManager.default.copyItem(atPath: ServerProcess.root + "/templates", toPath: folder.file("templates"))
-        _ = try makeStore(in: folder, customers: customers, tickets: tickets)
+        _ = try makeStore(in: folder, customers: customers, purchases: purchases, tickets: tickets)
         _ = try SQLiteLedger(path: folder.file("state.db"), access: .create)
         config = folder.write("outreachd.toml", """
             [store]
