@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// Delivers what the ledger holds: claims due rows, sends them through their channels with each
 /// channel's `concurrency` and `rate`, and records every outcome.

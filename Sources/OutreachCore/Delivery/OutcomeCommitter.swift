@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 
 /// Group commit for attempt outcomes: one ledger transaction (one durable commit, one fsync)
 /// records whatever the workers handed in while the previous one was committing.
@@ -19,7 +18,7 @@ import Synchronization
 final class OutcomeCommitter: Sendable {
     private let ledger: any Ledger
     private let clock: any Clock
-    private let state = Mutex(Pending())
+    private let state = Locked(Pending())
     /// One signal per outcome handed in (and one for ``stop()``); the committing thread wakes on it.
     private let work = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
@@ -37,7 +36,7 @@ final class OutcomeCommitter: Sendable {
     /// One outcome and the worker waiting for its commit.
     fileprivate final class Waiter: Sendable {
         let outcome: LedgerOutcome
-        private let result = Mutex<Result<Bool, any Error>?>(nil)
+        private let result = Locked<Result<Bool, any Error>?>(nil)
         private let ready = DispatchSemaphore(value: 0)
 
         init(_ outcome: LedgerOutcome) { self.outcome = outcome }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// An exclusive lock on a SQLite ledger for the life of one delivering process.
 ///
@@ -11,7 +10,7 @@ final class InstanceLock: Sendable {
     let path: String
 
     /// Locks held by this process: file path → descriptor and how many handles share it.
-    private static let held = Mutex<[String: (fd: Int32, count: Int)]>([:])
+    private static let held = Locked<[String: (fd: Int32, count: Int)]>([:])
 
     /// Takes the lock on `statePath + ".lock"`, or fails at once if another process holds it.
     init(statePath: String) throws {

@@ -2,7 +2,6 @@ import Dispatch
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
 import _ConnectionPoolModule
 
 /// A PostgreSQL database behind postgres-nio's `PostgresClient` pool, for synchronous callers.
@@ -26,7 +25,7 @@ import _ConnectionPoolModule
 ///   it waits for runs on its own executor; it still holds that task's thread for the call.
 public final class PostgresPool: Sendable {
     public let settings: PostgresSettings
-    private let current: Mutex<Generation?>
+    private let current: Locked<Generation?>
     private let clientConfiguration: PostgresClient.Configuration
     private static let executor = DispatchTaskExecutor(label: "outreachd.postgres")
     private static let silent = Logger(label: "outreachd.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -42,7 +41,7 @@ public final class PostgresPool: Sendable {
     public init(_ settings: PostgresSettings, verify: Bool = true) throws(PostgresError) {
         self.settings = settings
         clientConfiguration = try settings.clientConfiguration()
-        current = Mutex(nil)
+        current = Locked(nil)
         if verify, let problem = probe() { throw problem }
         current.withLock { $0 = Self.start(clientConfiguration) }
     }
@@ -208,7 +207,7 @@ public final class PostgresPool: Sendable {
 /// A call in flight: whether it has its connection, and its result once done. The task fills
 /// it in; the blocked caller reads it after each signal.
 private final class PendingCall<T: Sendable>: Sendable {
-    private let state = Mutex<(leased: Bool, result: Result<T, any Error>?)>((false, nil))
+    private let state = Locked<(leased: Bool, result: Result<T, any Error>?)>((false, nil))
     // One signal per change; the waiter re-reads the state after each, so none is lost.
     private let changed = DispatchSemaphore(value: 0)
 

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Synchronization
 
 /// The customer store in a SQLite file, read through the indexes ``StoreSchema`` creates.
 public final class SQLiteCustomerStore: CustomerStore, Sendable {
@@ -9,7 +8,7 @@ public final class SQLiteCustomerStore: CustomerStore, Sendable {
     let queue: DatabaseQueue
     /// Whether a read is using ``queue``, and more connections for reads made meanwhile (a tick
     /// evaluates its rules side by side), opened when first needed and kept for the next.
-    private let readers = Mutex<(queueBusy: Bool, spare: [DatabaseQueue])>((false, []))
+    private let readers = Locked<(queueBusy: Bool, spare: [DatabaseQueue])>((false, []))
     private let configuration: GRDB.Configuration
     /// The file opened (device and inode), to notice a store replaced or removed under a running daemon.
     private let identity: FileIdentity?

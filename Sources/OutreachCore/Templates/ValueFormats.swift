@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Formatted dates and amounts, and the locales they are formatted in, kept across the messages
 /// of a tick: ICU formatting costs microseconds a value, and a tick's messages share few days,
@@ -31,7 +30,7 @@ final class ValueFormats: Sendable {
     /// distinct amounts must not grow a daemon's memory).
     private static let limit = 50_000
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() {}
 

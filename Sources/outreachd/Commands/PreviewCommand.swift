@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import OutreachCore
-import Synchronization
 
 struct PreviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +27,7 @@ struct PreviewCommand: ParsableCommand {
     /// rendering is most of what is left of a preview once the plan is made.
     static func render(_ entries: [PlanEntry], outreach: Outreach, defaultLocale: String) -> [Result<PreviewLine, RenderError>] {
         let halves = [0..<entries.count / 2, entries.count / 2..<entries.count]
-        let rendered = Mutex<[[Result<PreviewLine, RenderError>]]>([[], []])
+        let rendered = Locked<[[Result<PreviewLine, RenderError>]]>([[], []])
         DispatchQueue.concurrentPerform(iterations: halves.count) { half in
             let lines = entries[halves[half]].map { entry in
                 Result { () throws(RenderError) in PreviewLine(entry, try outreach.render(entry), defaultLocale: defaultLocale) }
