@@ -42,17 +42,22 @@ struct TemplateParser {
     /// The nodes of `piece`, parsed as swift-mustache parsed `{{%CONTENT_TYPE:TEXT}}` + `piece`.
     static func parse(_ piece: String) -> Result<[TemplateNode], Failure> {
         var parser = TemplateParser(piece)
+        // The plain-text pragma that used to open every piece: a tag at the start of the first
+        // line, so the first line's own text is never "standalone", and a first line that is
+        // blank (spaces, then a line break) is taken away with it.
+        var state = State(sectionName: nil, newLine: true)
+        state.newLine = parser.isStandalone(state)
+        // The nodes are returned after the `do`, not from inside it: under Swift 6.3 a value
+        // returned from within a typed-throws `do` leaked (LeakSanitizer: every node of every
+        // template, at each load, so at each SIGHUP).
+        let nodes: [TemplateNode]
         do throws(Failure.Kind) {
-            // The plain-text pragma that used to open every piece: a tag at the start of the first
-            // line, so the first line's own text is never "standalone", and a first line that is
-            // blank (spaces, then a line break) is taken away with it.
-            var state = State(sectionName: nil, newLine: true)
-            state.newLine = parser.isStandalone(state)
-            return .success(try parser.parse(state))
+            nodes = try parser.parse(state)
         } catch {
             let (line, fileLine, column) = parser.context()
             return .failure(Failure(kind: error, line: line, fileLine: fileLine, column: column))
         }
+        return .success(nodes)
     }
 
     private struct State {
@@ -205,10 +210,7 @@ struct TemplateParser {
         return nodes
     }
 
-    /// Moves the white space read before a tag into `nodes` as text. A static function over
-    /// `inout`s, not a nested one capturing the locals: under Swift 6.3 the capture boxes of a nested
-    /// function in this typed-throwing, recursive method leaked (LeakSanitizer: ~70 objects per load
-    /// of the shipped templates, so per SIGHUP).
+    /// Moves the white space read before a tag into `nodes` as text.
     private static func flush(_ whiteSpace: inout Substring, into nodes: inout [TemplateNode]) {
         if !whiteSpace.isEmpty {
             nodes.append(.text(String(whiteSpace)))
