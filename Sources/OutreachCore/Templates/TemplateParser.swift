@@ -42,22 +42,17 @@ struct TemplateParser {
     /// The nodes of `piece`, parsed as swift-mustache parsed `{{%CONTENT_TYPE:TEXT}}` + `piece`.
     static func parse(_ piece: String) -> Result<[TemplateNode], Failure> {
         var parser = TemplateParser(piece)
-        // The plain-text pragma that used to open every piece: a tag at the start of the first
-        // line, so the first line's own text is never "standalone", and a first line that is
-        // blank (spaces, then a line break) is taken away with it.
-        var state = State(sectionName: nil, newLine: true)
-        state.newLine = parser.isStandalone(state)
-        // The nodes are returned after the `do`, not from inside it: under Swift 6.3 a value
-        // returned from within a typed-throws `do` leaked (LeakSanitizer: every node of every
-        // template, at each load, so at each SIGHUP).
-        let nodes: [TemplateNode]
         do throws(Failure.Kind) {
-            nodes = try parser.parse(state)
+            // The plain-text pragma that used to open every piece: a tag at the start of the first
+            // line, so the first line's own text is never "standalone", and a first line that is
+            // blank (spaces, then a line break) is taken away with it.
+            var state = State(sectionName: nil, newLine: true)
+            state.newLine = parser.isStandalone(state)
+            return .success(try parser.parse(state))
         } catch {
             let (line, fileLine, column) = parser.context()
             return .failure(Failure(kind: error, line: line, fileLine: fileLine, column: column))
         }
-        return .success(nodes)
     }
 
     private struct State {
