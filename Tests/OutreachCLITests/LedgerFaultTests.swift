@@ -21,20 +21,6 @@ import Glibc
         #expect(Set(received).count == received.count, "a message went out twice", sourceLocation: sourceLocation)
     }
 
-    /// Adds `count` customers whose birthday is today (UTC) to the store, ids from `first`.
-    func addCustomers(_ d: SinkDeployment, from first: Int, count: Int) throws {
-        let today = Calendar(identifier: .gregorian).dateComponents(in: .gmt, from: Date())
-        let store = try DatabaseQueue(path: d.folder.file("customers.db"))
-        try store.write { db in
-            for i in first..<(first + count) {
-                try db.execute(sql: "INSERT INTO customers(id, name, email, locale, timezone, birthday, opted_out) VALUES (?, ?, ?, 'en', 'UTC', ?, 0)",
-                               arguments: [String(format: "C%05d", i), "Customer \(i)", "c\(i)@example.com",
-                                           String(format: "1990-%02d-%02d", today.month ?? 1, today.day ?? 1)])
-            }
-        }
-        try store.close()
-    }
-
     @Test func testALedgerLockedByAnotherProcessFailsTheTickSendsNothingAndTheNextTickCatchesUp() throws {
         let d = try SinkDeployment(customers: 20, ledger: .sqlite, sink: .smtp, slow: 0)
         defer { d.server.stop() }
@@ -56,7 +42,7 @@ import Glibc
         }.start()
         locked.wait()
         let offset = daemon.stderrLength
-        try addCustomers(d, from: 20, count: 30)
+        try d.addCustomers(from: 20, count: 30)
         #expect(daemon.waitForStderr(containing: "tick failed", after: offset, timeout: 10), "\(daemon.stderr(from: offset))")
         #expect(daemon.stderr(from: offset).contains("stayed locked by another process"), "says why: \(daemon.stderr(from: offset))")
         #expect(d.received().count == 20, "nothing went out while the ledger could not record it")

@@ -52,12 +52,18 @@ struct SinkDeployment {
         try writeConfig("outreachd.toml", rules: [.birthday, .checkIn])
         let initialize = try outreachd(["init", "--config", folder.file("outreachd.toml")], in: folder.path)
         try #require(initialize.status == 0, "\(initialize)")
+        try addCustomers(from: 0, count: customers, purchases: purchases)
+    }
+
+    /// Adds `count` customers whose birthday is today (UTC), ids `C%05d` from `first`, each with
+    /// a purchase 14 days old when `purchases`.
+    func addCustomers(from first: Int, count: Int, purchases: Bool = false) throws {
         let today = Calendar(identifier: .gregorian).dateComponents(in: .gmt, from: Date())
         let birthday = String(format: "1990-%02d-%02d", today.month ?? 1, today.day ?? 1)
         let purchased = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-14 * 86_400 - 3600))
         let store = try DatabaseQueue(path: folder.file("customers.db"))
         try store.write { db in
-            for i in 0..<customers {
+            for i in first..<(first + count) {
                 let id = String(format: "C%05d", i)
                 try db.execute(sql: "INSERT INTO customers(id, name, email, locale, timezone, birthday, opted_out) VALUES (?, ?, ?, 'en', 'UTC', ?, 0)",
                                arguments: [id, "Customer \(i)", "c\(i)@example.com", birthday])
