@@ -18,6 +18,9 @@ Behaviour:
                     percent-decoded, so an HTTP date's comma is written %2C.
   --delay SECONDS   wait this long before answering each request (a slow server, for timeouts).
   --secret SECRET   the signing secret to verify webhook-signature with.
+  --reply-body TEXT the body of every reply (default: {"received": N, "status": CODE}), with
+                    "{to}" replaced by the request's JSON "to": a receiver that quotes the address
+                    in its answer, as many do when they refuse one.
   --ledger PATH     outreachd's SQLite ledger: each record also gets previous_on_connection, the
                     key of the last request on the same connection and that row's state in the
                     ledger (read-only, committed data only) when this request arrived, or null for
@@ -75,6 +78,7 @@ def main():
     p.add_argument("--delay", type=float, default=0)
     p.add_argument("--secret")
     p.add_argument("--ledger")
+    p.add_argument("--reply-body")
     a = p.parse_args()
     os.makedirs(a.spool, exist_ok=True)
     replies = parse_responses(a.responses)
@@ -128,6 +132,12 @@ def main():
             if a.delay:
                 time.sleep(a.delay)
             reply = json.dumps({"received": n, "status": code}).encode()
+            if a.reply_body is not None:
+                try:
+                    to = str(json.loads(body).get("to", ""))
+                except (ValueError, AttributeError):
+                    to = ""
+                reply = a.reply_body.replace("{to}", to).encode()
             try:
                 self.send_response(code)
                 for name, value in extra:

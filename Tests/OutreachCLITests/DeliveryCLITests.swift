@@ -281,12 +281,7 @@ struct DeliveryDemo {
 
     /// Rewrites the demo's channel (`[channels.spool]`, a Maildir) into a plain-text SMTP channel on loopback `port`.
     func useSMTP(port: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        var lines = try String(contentsOfFile: config, encoding: .utf8).components(separatedBy: "\n")
-        let start = try #require(lines.firstIndex(of: "[channels.spool]"), "the demo config has [channels.spool]", sourceLocation: sourceLocation)
-        var end = start + 1
-        while end < lines.count, !lines[end].hasPrefix("[") { end += 1 }
-        lines.replaceSubrange(start..<end, with: [
-            "[channels.spool]",
+        try useChannel([
             "kind = \"smtp\"",
             "url = \"smtp://127.0.0.1:\(port)\"",
             "tls = \"none\"",
@@ -294,8 +289,29 @@ struct DeliveryDemo {
             "connect_timeout = \"5s\"",
             "command_timeout = \"5s\"",
             "data_timeout = \"10s\"",
-            "",
-        ])
+        ], sourceLocation: sourceLocation)
+    }
+
+    /// Rewrites the demo's channel into a webhook to `http://127.0.0.1:port/hook`, signed with `secret`.
+    func useHTTP(port: Int, secret: String = "a-shared-secret", sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let file = folder.write("demo/hook.secret", secret)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        try useChannel([
+            "kind = \"http\"",
+            "url = \"http://127.0.0.1:\(port)/hook\"",
+            "address = \"email\"",
+            "secret_file = \"hook.secret\"",
+            "timeout = \"10s\"",
+        ], sourceLocation: sourceLocation)
+    }
+
+    /// Replaces the body of `[channels.spool]` with `settings`, and checks the config still loads.
+    private func useChannel(_ settings: [String], sourceLocation: SourceLocation) throws {
+        var lines = try String(contentsOfFile: config, encoding: .utf8).components(separatedBy: "\n")
+        let start = try #require(lines.firstIndex(of: "[channels.spool]"), "the demo config has [channels.spool]", sourceLocation: sourceLocation)
+        var end = start + 1
+        while end < lines.count, !lines[end].hasPrefix("[") { end += 1 }
+        lines.replaceSubrange(start..<end, with: ["[channels.spool]"] + settings + [""])
         try lines.joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
         let check = try run("check", sourceLocation: sourceLocation)
         #expect(check.status == 0, "the edited config is valid: \(check)", sourceLocation: sourceLocation)

@@ -100,4 +100,31 @@ import Testing
             #expect(status.stdout.contains("no such user here"), "\(status)")
         }
     }
+
+    @Test func testAWebhookReceiversAnswersAreLoggedOnlyAtDebugLevel() throws {
+        for level in ["info", "debug"] {
+            let demo = try DeliveryDemo()
+            let addresses = try demo.previewLines().compactMap { $0["to"] as? String }.filter { $0.contains("@") }
+            try #require(addresses.count >= 2, "the demo has messages due now")
+            // Every answer quotes the address it was about; the first refuses it for good.
+            let server = try ServerProcess(script: "http_server.py", spool: demo.folder.file("http-spool"),
+                                           arguments: ["--responses", "422,202", "--reply-body", "{\"error\": \"recipient <{to}> is not ours\"}"])
+            defer { server.stop() }
+            try demo.useHTTP(port: server.port)
+            let run = try demo.run("run", "--once", "--log-level", level)
+            #expect(run.status == 0, "\(run)")
+            #expect(run.stderr.contains("delivery failed for good") && run.stderr.contains("class=permanent"), "\(run)")
+            #expect(run.stderr.contains("info sent "), "the others went out: \(run)")
+            let logged = addresses.filter { run.stderr.contains($0) }
+            if level == "info" {
+                #expect(logged.isEmpty, "addresses in log lines above debug: \(logged)\n\(run.stderr)")
+                #expect(!run.stderr.contains("is not ours"), "a receiver's answer is in a log line above debug:\n\(run.stderr)")
+            } else {
+                #expect(run.stderr.contains("debug server reply") && run.stderr.contains("is not ours"), "at debug the answers are there:\n\(run.stderr)")
+                #expect(!logged.isEmpty, "at debug the addresses are there")
+            }
+            let status = try demo.run("status")
+            #expect(status.stdout.contains("HTTP 422") && status.stdout.contains("is not ours"), "the ledger keeps the answer for status: \(status)")
+        }
+    }
 }
