@@ -12,9 +12,8 @@ public struct TemplateSet: Sendable {
         /// Normalized locale, `""` for the default file.
         public var locale: String
         public var path: String
-        /// The pieces as parsed; partials include the body.
-        var subjectNodes: [TemplateNode]?
-        var bodyNodes: [TemplateNode]
+        /// Whether the file has a header block (a `Subject:` line).
+        var hasSubject: Bool
         /// The pieces compiled with the partials of the template's locale (set once the whole folder is read).
         var subject: TemplateProgram?
         var body = TemplateProgram.empty
@@ -26,9 +25,6 @@ public struct TemplateSet: Sendable {
         /// Variables printed outside any section (partials included): each needs a value to render.
         /// Worked out once at load, not per message.
         var required = Required()
-
-        /// Whether the file has a header block (a `Subject:` line).
-        var hasSubject: Bool { subjectNodes != nil }
 
         /// Required variables by name, in name order, each with where it is in the values.
         struct Required: Sendable {
@@ -52,9 +48,17 @@ public struct TemplateSet: Sendable {
     /// copies of the set: it is a shared, thread-safe cache); a reload starts a new one.
     let formats = ValueFormats()
 
+    /// One file's pieces as parsed, kept only while its folder loads: they are compiled into the
+    /// file's ``Template`` once every partial is known (``link(_:)``), and not kept after that.
+    struct Parsed {
+        var subject: [TemplateNode]?
+        var body: [TemplateNode]
+    }
+
     /// Loads every `.txt` file of `folder`.
     public static func load(folder: String) -> (TemplateSet, [Diagnostic]) {
         var set = TemplateSet(folder: folder)
+        var parsed: [String: [String: Parsed]] = [:]
         var diagnostics: [Diagnostic] = []
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
             return (set, [Diagnostic(file: folder, line: nil, "cannot read the templates folder")])
@@ -80,11 +84,13 @@ public struct TemplateSet: Sendable {
                 continue
             }
             switch compile(text, name: parts[0], locale: parts.count == 2 ? LocaleTag.normalize(parts[1]) : "", path: path) {
-            case .success(let template): set.files[template.name, default: [:]][template.locale] = template
+            case .success(let (template, pieces)):
+                set.files[template.name, default: [:]][template.locale] = template
+                parsed[template.name, default: [:]][template.locale] = pieces
             case .failure(let error): diagnostics += error.diagnostics
             }
         }
-        set.link()
+        set.link(parsed)
         let required = set.files.mapValues { variants in variants.mapValues { set.requiredVariables($0, locale: $0.locale) } }
         for (name, variants) in required {
             for (locale, names) in variants { set.files[name]?[locale]?.required = .init(names, layout: set.layout) }
@@ -109,19 +115,20 @@ public struct TemplateSet: Sendable {
 
     /// Compiles every template's pieces with the partials of its own locale (its file's locale,
     /// then the language, then the default, as ``template(_:locale:)`` finds them).
-    private mutating func link() {
+    private mutating func link(_ parsed: [String: [String: Parsed]]) {
         let names = files.values.flatMap(\.values).flatMap(\.tags).filter { [.variable, .section, .invertedSection].contains($0.kind) }.map(\.name)
         layout = ValueLayout(names: Set(names))
         var compilers: [String: TemplateCompiler] = [:]
-        for (name, variants) in files {
-            for (locale, var template) in variants {
+        for (name, variants) in parsed {
+            for (locale, pieces) in variants {
                 var compiler = compilers[locale] ?? TemplateCompiler(layout: layout) { [self] partial in
-                    self.template(partial, locale: locale.isEmpty ? nil : locale).map { ($0.path, $0.bodyNodes) }
+                    self.template(partial, locale: locale.isEmpty ? nil : locale).flatMap { found in
+                        parsed[found.name]?[found.locale].map { (found.path, $0.body) }
+                    }
                 }
-                template.subject = template.subjectNodes.map { compiler.program($0) }
-                template.body = compiler.program(template.bodyNodes)
+                files[name]?[locale]?.subject = pieces.subject.map { compiler.program($0) }
+                files[name]?[locale]?.body = compiler.program(pieces.body)
                 compilers[locale] = compiler
-                files[name]?[locale] = template
             }
         }
     }
@@ -160,7 +167,7 @@ public struct TemplateSet: Sendable {
         }
     }
 
-    static func compile(_ text: String, name: String, locale: String, path: String) -> Result<Template, DiagnosticError> {
+    static func compile(_ text: String, name: String, locale: String, path: String) -> Result<(Template, Parsed), DiagnosticError> {
         let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
         if let line = TemplateLimits.lineOfExcessBrace(in: normalized) {
             return .failure(DiagnosticError(Diagnostic(file: path, line: line, "too many tags: this line reaches the file's \(TemplateLimits.braces + 1)th \"{\", and a template "
@@ -194,8 +201,9 @@ public struct TemplateSet: Sendable {
         case .success(let (nodes, bodyTags)): bodyNodes = nodes; tags += bodyTags
         case .failure(let e): return .failure(e)
         }
-        // Compiled with its partials once the whole folder is read (``link()``).
-        return .success(Template(name: name, locale: locale, path: path, subjectNodes: subjectNodes, bodyNodes: bodyNodes, tags: tags,
-                                 bodyFirstLine: bodyFirstLine, size: normalized.utf8.count))
+        // Compiled with its partials once the whole folder is read (``link(_:)``).
+        return .success((Template(name: name, locale: locale, path: path, hasSubject: subjectNodes != nil, tags: tags,
+                                  bodyFirstLine: bodyFirstLine, size: normalized.utf8.count),
+                         Parsed(subject: subjectNodes, body: bodyNodes)))
     }
 }
