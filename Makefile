@@ -110,7 +110,7 @@ sanitize: test-deps
 	@for s in $(SANITIZERS); do \
 	  echo "== $$s sanitizer"; \
 	  $(SWIFT) build --build-tests --sanitize=$$s --scratch-path .build-$$s || exit 1; \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp OUTREACHD_BIN=$(CURDIR)/.build-$$s/debug/outreachd \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp:print_suppressions=0 OUTREACHD_BIN=$(CURDIR)/.build-$$s/debug/outreachd \
 	    $(SWIFT) test --skip-build --sanitize=$$s --scratch-path .build-$$s || exit 1; \
 	done
 
