@@ -98,7 +98,7 @@ import Glibc
         #expect(daemon.isRunning, "the daemon survived the restart")
         print("restart: \(byKey.filter { $0.value.count > 1 }.count) messages resent with the same Message-ID")
         #expect(daemon.signal(SIGTERM))
-        #expect(daemon.waitForExit(timeout: 10) == 0)
+        #expect(daemon.waitForExit(timeout: 10) == 0, "\(daemon.stderr.suffix(4000))")
     }
 }
 
