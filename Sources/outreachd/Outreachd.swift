@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutreachCore
 
 @main
 struct Outreachd: ParsableCommand {
@@ -16,6 +17,8 @@ struct Outreachd: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            // However the command ends (an exit status is thrown), its database connections are closed before the process exits.
+            defer { PostgresPool.closeAll() }
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {

@@ -50,8 +50,6 @@ public final class PostgresLedger: Ledger, Sendable {
         }
     }
 
-    deinit { pool.shutdown() }
-
     /// The server is checked by every call; a restarted one costs the tick that meets it.
     public func checkHealth() throws {}
 

@@ -42,7 +42,7 @@ public final class PostgresCustomerStore: CustomerStore, Sendable {
     }
 
     /// Closes the pool's connections.
-    public func close() { pool.shutdown() }
+    public func close() { pool.close() }
 
     // MARK: CustomerStore
 
