@@ -177,7 +177,7 @@ public final class PostgresPool: Sendable {
         let task = Task(executorPreference: Self.executor) {
             do {
                 let value = try await client.withConnection { connection in
-                    pending.leased()
+                    pending.leased(connection)
                     return try await body(connection)
                 }
                 pending.finish(.success(value))
@@ -201,6 +201,7 @@ public final class PostgresPool: Sendable {
             }
             if DispatchTime.now() >= deadline {
                 task.cancel()
+                pending.abandon()
                 throw PostgresError.timeout(settings.url, "no answer within \(settings.callTimeout.components.seconds) s; the call was given up")
             }
         }
@@ -246,16 +247,24 @@ public final class PostgresPool: Sendable {
     }
 }
 
-/// A call in flight: whether it has its connection, and its result once done. The task fills
-/// it in; the blocked caller reads it after each signal.
+/// A call in flight: the connection it leased, and its result once done. The task fills it in;
+/// the blocked caller reads it after each signal.
 private final class PendingCall<T: Sendable>: Sendable {
-    private let state = Locked<(leased: Bool, result: Result<T, any Error>?)>((false, nil))
+    private let state = Locked<(connection: PostgresConnection?, result: Result<T, any Error>?)>((nil, nil))
     // One signal per change; the waiter re-reads the state after each, so none is lost.
     private let changed = DispatchSemaphore(value: 0)
 
-    func leased() {
-        state.withLock { $0.leased = true }
+    func leased(_ connection: PostgresConnection) {
+        state.withLock { $0.connection = connection }
         changed.signal()
+    }
+
+    /// Given up by its caller: closes the leased connection, so that a statement a silent server
+    /// never answers fails and the connection goes back to the pool (to be replaced). Cancelling
+    /// the task alone leaves it waiting, and the connection leased for good: a pool of N would
+    /// stop after N such calls.
+    func abandon() {
+        if let connection = state.withLock({ $0.connection }) { _ = connection.close() as EventLoopFuture<Void> }
     }
 
     func finish(_ result: Result<T, any Error>) {
@@ -265,10 +274,10 @@ private final class PendingCall<T: Sendable>: Sendable {
 
     /// The state after the next change, or at `deadline`.
     func wait(until deadline: DispatchTime) -> (leased: Bool, result: Result<T, any Error>?) {
-        let now = state.withLock { $0 }
+        let now = state.withLock { (leased: $0.connection != nil, result: $0.result) }
         if now.result != nil { return now }
         _ = changed.wait(timeout: deadline)
-        return state.withLock { $0 }
+        return state.withLock { (leased: $0.connection != nil, result: $0.result) }
     }
 }
 

@@ -132,4 +132,38 @@ import Testing
         try server.start()
         #expect(try store.customers(ids: ["C1"]).rows.count == 1)
     }
+
+    @Test func testACallGivenUpOnASilentServerGivesItsConnectionBack() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        var tight = try settings(server.url(user: "postgres"))
+        tight.maximumConnections = 1
+        tight.callTimeout = .seconds(2)
+        let pool = try PostgresPool(tight)
+        defer { pool.close() }
+        try pool.execute("SELECT 1")
+        let pids = try server.psql("SELECT pid FROM pg_stat_activity WHERE application_name = 'outreachd'")
+            .split(separator: "\n").compactMap { Int32($0) }
+        try #require(pids.count == 1, "the pool's one connection: \(pids)")
+        let backend = pids[0]
+        // The one connection's server process stops answering (statement_timeout cannot fire in a
+        // stopped process), as a server half-way through a restart or a dead link can.
+        #expect(kill(pid_t(backend), SIGSTOP) == 0)
+        defer { kill(pid_t(backend), SIGCONT) }
+        let started = Date()
+        do {
+            try pool.execute("SELECT 1")
+            Issue.record("a stopped backend answered")
+        } catch {
+            #expect(error.isTimeout, "\(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 5)
+        // The pool's only connection comes back (closed, then replaced), not leased for good to a
+        // task nobody waits for: within a few calls (one made at once may still find none free).
+        var answered = 0
+        for _ in 0..<3 where answered < 2 {
+            if (try? pool.rows("SELECT 1").count) == 1 { answered += 1 }
+        }
+        #expect(answered == 2, "the pool served no call after one was given up")
+    }
 }
