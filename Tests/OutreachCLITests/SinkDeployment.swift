@@ -198,7 +198,7 @@ struct SinkDeployment {
         ((try? FileManager.default.contentsOfDirectory(atPath: server.spool)) ?? []).filter { $0.hasSuffix(sink == .smtp ? ".eml" : ".json") }.count
     }
 
-    func startDaemon(config: String = "outreachd.toml") throws -> DaemonProcess {
-        try DaemonProcess(arguments: ["run", "--config", folder.file(config)], directory: folder.path)
+    func startDaemon(config: String = "outreachd.toml", environment: [String: String] = [:]) throws -> DaemonProcess {
+        try DaemonProcess(arguments: ["run", "--config", folder.file(config)], directory: folder.path, environment: environment)
     }
 }
