@@ -26,9 +26,13 @@ import Glibc
         var random: SeededRandom
 
         /// How long after the last (re)start the next kill comes: a third of them within the first
-        /// 0.2 s (start-up, recovery, evaluating and queueing the first tick), the rest during delivery.
+        /// 0.2 s (start-up, recovery, evaluating and queueing the first tick), the rest during delivery,
+        /// which starts later the more customers the first tick evaluates (1 s per 10,000 on top).
+        /// Up to 1.2 s for 2,000 customers; 3 s for 20,000, whose start-up alone took most of a
+        /// second: with 1 s, the 200-kill runs killed SMTP and HTTP daemons before any attempt.
         mutating func nextDelay() -> TimeInterval {
-            random.chance(1.0 / 3) ? 0.01 + 0.19 * random.unit() : 0.2 + 0.8 * random.unit()
+            let latest = 1 + Double(CrashTests.customers) / 10_000
+            return random.chance(1.0 / 3) ? 0.01 + 0.19 * random.unit() : 0.2 + (latest - 0.2) * random.unit()
         }
     }
 
@@ -60,7 +64,8 @@ import Glibc
             daemons[victim] = try d.startDaemon()
             startedAt[victim] = Date()
         }
-        let states = try d.waitUntilAllSent(d.customers, timeout: 180)
+        // The fixtures take about 100 messages a second (HTTP) at the end: 20,000 need minutes.
+        let states = try d.waitUntilAllSent(d.customers, timeout: 120 + Double(d.customers) / 40)
         if states != ["sent": d.customers] {
             let status = try outreachd(["status", "--config", d.folder.file("outreachd.toml")], in: d.folder.path)
             Issue.record("after \(kills.count) kills: \(states)\n\(status.stdout)\n\(daemons.map { $0.stderr.suffix(2000) })")
