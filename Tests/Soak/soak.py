@@ -52,7 +52,8 @@ def main() -> int:
     p.add_argument("--work")
     a = p.parse_args()
     a.bin = str(Path(a.bin).resolve())
-    work = Path(a.work or tempfile.mkdtemp(prefix="outreachd-soak-"))
+    # Absolute: the daemon runs in it, and is given paths inside it.
+    work = Path(a.work or tempfile.mkdtemp(prefix="outreachd-soak-")).resolve()
     work.mkdir(parents=True, exist_ok=True)
     store, config = work / "customers.db", work / "outreachd.toml"
     for leftover in work.glob("state.db*"):
