@@ -100,9 +100,14 @@ public final class PostgresLedger: Ledger, Sendable {
 
     public func suppressed(addresses: [String]) throws -> Set<String> {
         guard !addresses.isEmpty else { return [] }
-        // Spelling tens of thousands of addresses the list's way costs more than asking whether it has any.
-        guard try !run("SELECT 1 FROM outreachd.suppressions LIMIT 1").isEmpty else { return [] }
-        let digests = try !run("SELECT 1 FROM outreachd.suppressions WHERE left(address, 7) = 'sha256:' LIMIT 1").isEmpty
+        // Spelling tens of thousands of addresses the list's way costs more than asking whether it
+        // has any, and whether any is a digest: both asked in one round trip (this runs per claim).
+        let list = try run("""
+            SELECT EXISTS (SELECT 1 FROM outreachd.suppressions),
+                   EXISTS (SELECT 1 FROM outreachd.suppressions WHERE starts_with(address, \(ContactAddress.digestPrefix)))
+            """)
+        let (any, digests) = try decoding { try list.first?.decode((Bool, Bool).self) ?? (false, false) }
+        guard any else { return [] }
         let spellings = ContactAddress.listSpellings(of: addresses, digests: digests)
         var result: Set<String> = []
         for row in try run("SELECT address FROM outreachd.suppressions WHERE address = ANY(\(Array(spellings.keys)))") {
